@@ -1,0 +1,36 @@
+# servicecore_portal_pay — developer entry points. Every target installs what it needs first.
+SHELL := /bin/bash
+ADDON := servicecore_portal_pay
+PY_SOURCES := $(ADDON) test_servicecore_portal_pay tests bench scripts
+
+.PHONY: help setup run stop test test-system lint format bench pot clean
+
+help:
+	@echo "make run    - serve Odoo 19 with the addon and demo data on http://127.0.0.1:8069"
+	@echo "make test   - fresh test database, then the whole test suite (pytest-odoo)"
+	@echo "make lint   - ruff (lint + format check) and pylint-odoo"
+	@echo "make stop   - stop what 'make run' started"
+
+setup:
+	@bash scripts/setup.sh
+
+run:
+	@bash scripts/run.sh
+
+stop:
+	@if [ -f .local/run.pid ]; then kill "$$(cat .local/run.pid)" 2>/dev/null || true; rm -f .local/run.pid; echo "stopped"; fi
+
+test:
+	@bash scripts/test.sh
+
+lint: setup
+	.venv/bin/ruff check $(PY_SOURCES)
+	.venv/bin/ruff format --check $(PY_SOURCES)
+	.venv/bin/pylint --rcfile=.pylintrc $(ADDON) test_servicecore_portal_pay
+
+format: setup
+	.venv/bin/ruff format $(PY_SOURCES)
+	.venv/bin/ruff check --fix $(PY_SOURCES)
+
+clean:
+	rm -rf .local

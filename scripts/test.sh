@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# make test: setup, a fresh test database with the addons installed, then the whole suite.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k allocation).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+bash "$ROOT/scripts/setup.sh"
+
+log "Creating a fresh test database $TEST_DB"
+dropdb --if-exists "$TEST_DB"
+odoo_bin -d "$TEST_DB" -i "$TEST_ADDONS" --stop-after-init --log-level=warn \
+    --http-port="$HTTP_PORT" --without-demo
+
+cd "$ROOT"
+args=(
+    -p no:cacheprovider
+    --odoo-config="$ODOO_CONF" --odoo-database="$TEST_DB" --odoo-http
+    --odoo-log-level=warn
+    -rs
+)
+set +e
+"$VENV/bin/pytest" "${args[@]}" servicecore_portal_pay/tests test_servicecore_portal_pay/tests "$@" \
+    | tee "$STATE_DIR/pytest.log"
+rc=${PIPESTATUS[0]}
+set -e
+if [[ $rc -eq 5 ]]; then
+    echo "No tests were collected: that is a failure." >&2
+    exit 1
+fi
+if [[ $rc -eq 0 && "${CI:-}" == "true" ]] && grep -Eq '^=+ .*[0-9]+ skipped' "$STATE_DIR/pytest.log"; then
+    echo "Skipped tests in CI are failures (see the 'SKIPPED' lines above)." >&2
+    exit 1
+fi
+exit "$rc"

@@ -1,0 +1,17 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    portal_pay_overpayment = fields.Selection(
+        related="company_id.portal_pay_overpayment", readonly=False
+    )
+    portal_pay_min_amount = fields.Monetary(
+        related="company_id.portal_pay_min_amount",
+        readonly=False,
+        currency_field="currency_id",
+    )
+    portal_pay_default_amount = fields.Selection(
+        related="company_id.portal_pay_default_amount", readonly=False
+    )

@@ -1,0 +1,260 @@
+from decimal import Decimal
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.fields import Domain
+
+from odoo.addons.servicecore_portal_pay import allocation
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    portal_payment_enabled = fields.Boolean(
+        string="Portal Payments",
+        copy=False,
+        tracking=True,
+        help="This contact may pay the account of its company from the customer portal "
+        "(Make a Payment). Only contacts, not addresses, can be enabled.",
+    )
+
+    portal_pay_can_edit = fields.Boolean(compute="_compute_portal_pay_can_edit")
+
+    # === COMPUTE METHODS === #
+
+    @api.depends_context("uid")
+    def _compute_portal_pay_can_edit(self):
+        can_edit = self.env.user.has_group("account.group_account_manager")
+        for partner in self:
+            partner.portal_pay_can_edit = can_edit
+
+    # === CONSTRAINT METHODS === #
+
+    @api.constrains("portal_payment_enabled", "type")
+    def _check_portal_payment_enabled_type(self):
+        for partner in self:
+            if partner.portal_payment_enabled and partner.type != "contact":
+                raise ValidationError(
+                    self.env._(
+                        "Only contacts can be allowed to make portal payments; "
+                        "%(name)s is an address.",
+                        name=partner.display_name,
+                    )
+                )
+
+    # === CRUD METHODS === #
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("portal_payment_enabled") for vals in vals_list):
+            self._portal_pay_check_flag_rights()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "portal_payment_enabled" in vals:
+            self._portal_pay_check_flag_rights()
+        return super().write(vals)
+
+    # === ACTION METHODS === #
+
+    def action_portal_pay_enable(self):
+        self.portal_payment_enabled = True
+
+    def action_portal_pay_disable(self):
+        self.portal_payment_enabled = False
+
+    # === BUSINESS METHODS === #
+
+    def _portal_pay_check_flag_rights(self):
+        # Who may pay is a financial decision: only accounting managers change it.
+        if self.env.su or self.env.user.has_group("account.group_account_manager"):
+            return
+        raise AccessError(
+            self.env._("Only accounting managers can change who may pay from the portal.")
+        )
+
+    def _portal_pay_is_allowed(self):
+        """Return whether this partner (a user's partner) may use Make a Payment.
+
+        :rtype: bool
+        """
+        self.ensure_one()
+        return bool(self.portal_payment_enabled and self.type == "contact" and self.active)
+
+    def _portal_pay_context(self, company):
+        """Who pays, in which company and currency, and what the account owes.
+
+        :param company: the company of the request
+        :return: the payment context, or None if this (user's) partner may not pay on account
+        :rtype: dict|None
+        """
+        self.ensure_one()
+        if not self._portal_pay_is_allowed():
+            return None
+        if self.company_id and self.company_id != company:
+            return None
+        commercial_sudo = self.commercial_partner_id.sudo()
+        currency = company.currency_id
+        return {
+            "partner": self,
+            "commercial_partner": commercial_sudo,
+            "company": company,
+            "currency": currency,
+            "summary": commercial_sudo._portal_pay_summary(company, currency),
+        }
+
+    @api.model
+    def _portal_pay_open_lines_domain(self, commercial_partner, company, currency):
+        account = commercial_partner.with_company(company).property_account_receivable_id
+        return Domain(
+            [
+                ("partner_id", "=", commercial_partner.id),
+                ("company_id", "=", company.id),
+                ("account_id", "=", account.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("currency_id", "=", currency.id),
+                ("amount_residual_currency", "!=", 0),
+            ]
+        )
+
+    def _portal_pay_open_lines(self, company, currency):
+        """Return the open receivable lines of this commercial partner in ``company``/``currency``.
+
+        Read with an explicit domain under sudo: portal record rules follow the followers of the
+        documents, not their owner, and must not decide what a customer owes.
+
+        :return: the lines, oldest first (DESIGN.md §3), as a sudoed recordset
+        :rtype: account.move.line
+        """
+        self.ensure_one()
+        lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(self._portal_pay_open_lines_domain(self, company, currency))
+        )
+        # Prefetch what the ordering and the page need in a few batched queries.
+        lines.fetch(["date_maturity", "date", "amount_residual_currency", "move_id"])
+        lines.move_id.fetch(["name", "invoice_date", "move_type", "amount_total", "currency_id"])
+        items = {item.key: item for item in self._portal_pay_items(lines)}
+        ordered = sorted(items.values(), key=allocation.sort_key)
+        return lines.browse([item.key for item in ordered])
+
+    @api.model
+    def _portal_pay_items(self, lines):
+        """Turn receivable lines into ``allocation.OpenItem`` s (residuals as Decimals)."""
+        return [
+            allocation.OpenItem(
+                key=line.id,
+                residual=allocation.quantize(
+                    line.amount_residual_currency, line.currency_id.decimal_places
+                ),
+                date_maturity=line.date_maturity,
+                date=line.date,
+                invoice_date=line.move_id.invoice_date,
+                name=line.move_id.name,
+                line_id=line.id,
+            )
+            for line in lines
+        ]
+
+    def _portal_pay_summary(self, company, currency):
+        """Compute the account figures shown on the page and used to validate amounts.
+
+        :return: a dict with the ordered open ``lines`` (debit and credit), the ``debit_lines``
+                 the payments apply to, and Decimal figures ``total_open``, ``overdue``,
+                 ``not_due``, ``credits`` and ``balance`` (total open minus credits)
+        :rtype: dict
+        """
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        lines = self._portal_pay_open_lines(company, currency)
+        places = currency.decimal_places
+        zero = allocation.quantize(0, places)
+        total_open = overdue = credits = zero
+        for line in lines:
+            residual = allocation.quantize(line.amount_residual_currency, places)
+            if residual > 0:
+                total_open += residual
+                if (line.date_maturity or line.date) < today:
+                    overdue += residual
+            else:
+                credits -= residual
+        return {
+            "lines": lines,
+            "debit_lines": lines.filtered(lambda line: line.amount_residual_currency > 0),
+            "total_open": total_open,
+            "overdue": overdue,
+            "not_due": total_open - overdue,
+            "credits": credits,
+            "balance": max(total_open - credits, zero),
+            "currency": currency,
+            "company": company,
+        }
+
+    def _portal_pay_default_amount(self, summary):
+        """Amount proposed on the page, following the company's setting."""
+        company = summary["company"]
+        if company.portal_pay_default_amount == "overdue" and summary["overdue"] > 0:
+            return min(summary["overdue"], summary["balance"])
+        return summary["balance"]
+
+    def _portal_pay_validate_amount(self, raw_amount, summary):
+        """Parse and check an amount for this commercial partner's account.
+
+        :param raw_amount: the amount as typed (str) or sent by the payment form (float)
+        :param dict summary: the result of :meth:`_portal_pay_summary`
+        :return: the amount, quantized to the currency
+        :rtype: Decimal
+        :raise ValidationError: with a message for the customer
+        """
+        company, currency = summary["company"], summary["currency"]
+        places = currency.decimal_places
+        try:
+            amount = allocation.parse_amount(raw_amount, places)
+            allocation.check_bounds(
+                amount,
+                minimum=allocation.quantize(company.portal_pay_min_amount or 0, places),
+                maximum=summary["balance"],
+                allow_overpayment=company.portal_pay_overpayment == "credit",
+            )
+        except allocation.AmountError as error:
+            raise ValidationError(self._portal_pay_amount_message(error, currency)) from error
+        return amount
+
+    @api.model
+    def _portal_pay_amount_message(self, error, currency):
+        def fmt(value):
+            return currency.format(float(value))
+
+        messages = {
+            "missing": lambda: self.env._("Enter the amount you want to pay."),
+            "format": lambda: self.env._("Enter the amount as a number, for example 125.50."),
+            "decimals": lambda: self.env._(
+                "The amount can have at most %(places)s decimals.",
+                places=error.params.get("decimal_places"),
+            ),
+            "not_positive": lambda: self.env._("The amount must be greater than zero."),
+            "below_minimum": lambda: self.env._(
+                "The minimum payment is %(minimum)s.", minimum=fmt(error.params["minimum"])
+            ),
+            "nothing_due": lambda: self.env._("Your account has no open balance to pay."),
+            "above_balance": lambda: self.env._(
+                "The amount cannot exceed your open balance of %(maximum)s.",
+                maximum=fmt(error.params["maximum"]),
+            ),
+        }
+        return messages[error.code]()
+
+    @api.model
+    def _portal_pay_preview(self, debit_lines, amount):
+        """Allocation of ``amount`` over ``debit_lines`` (already ordered), for display.
+
+        :return: ``(plan, remainder)`` with ``plan`` a list of ``(line, applied, residual_after)``
+        """
+        plan, remainder = allocation.allocate(self._portal_pay_items(debit_lines), Decimal(amount))
+        by_id = {line.id: line for line in debit_lines}
+        return [
+            (by_id[item.key], applied, item.residual - applied) for item, applied in plan
+        ], remainder
