@@ -62,7 +62,9 @@ class PaymentPortal(payment.PaymentPortal):
             flow=flow,
             tokenization_requested=bool(kwargs.get("tokenization_requested")),
             landing_route=const.CONFIRMATION_ROUTE,
-            reference_prefix=const.REFERENCE_PREFIX,
+            reference_prefix=payment_utils.singularize_reference_prefix(
+                prefix=const.REFERENCE_PREFIX
+            ),
             custom_create_values={"portal_pay_account": True},
         )
         tx_sudo.landing_route = f"{const.CONFIRMATION_ROUTE}?tx_id={tx_sudo.id}"
