@@ -25,7 +25,12 @@ ensure_venv() {
     command -v "$PYTHON" >/dev/null || die "$PYTHON not found: install Python 3.11 or set PYTHON."
     log "Creating the virtualenv $VENV (pinned requirements.txt)"
     [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt"
+    mkdir -p "$STATE_DIR"
+    if ! "$VENV/bin/pip" install --disable-pip-version-check -r "$ROOT/requirements.txt" \
+        > "$STATE_DIR/pip.log" 2>&1; then
+        tail -n 30 "$STATE_DIR/pip.log" >&2
+        die "Installing the Python requirements failed (full log: $STATE_DIR/pip.log)."
+    fi
     # Odoo is not on PyPI: make the checkout importable without building it.
     local site
     site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"

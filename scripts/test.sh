@@ -18,7 +18,11 @@ args=(
     -rs
 )
 set +e
-"$VENV/bin/pytest" "${args[@]}" servicecore_portal_pay/tests test_servicecore_portal_pay/tests "$@" \
+suites=()
+for dir in servicecore_portal_pay/tests test_servicecore_portal_pay/tests; do
+    [[ -d "$dir" ]] && suites+=("$dir")
+done
+"$VENV/bin/pytest" "${args[@]}" "${suites[@]}" "$@" \
     | tee "$STATE_DIR/pytest.log"
 rc=${PIPESTATUS[0]}
 set -e
