@@ -160,9 +160,25 @@ registry.category("web_tour.tours").add("servicecore_portal_pay_invoices_tour", 
                 ".o_servicecore_portal_pay_items:not(:has(.table-warning)):has(.o_servicecore_portal_pay_item:nth-child(3).table-success)",
         },
         {
-            content: "Continue to the payment form",
-            trigger: "button[name='o_servicecore_portal_pay_continue']",
-            run: "click",
+            content: "Continue, holding the navigation back to see the button's busy state",
+            trigger: "button[name='o_servicecore_portal_pay_continue']:enabled",
+            run() {
+                const form = document.querySelector(".o_servicecore_portal_pay_amount_form");
+                form.addEventListener("submit", (ev) => ev.preventDefault(), { once: true });
+                this.anchor.click();
+            },
+        },
+        {
+            content: "The Continue button is disabled, busy and shows a spinner",
+            trigger:
+                "button[name='o_servicecore_portal_pay_continue']:disabled[aria-busy='true'] .o_servicecore_portal_pay_spinner:not(.d-none)",
+        },
+        {
+            content: "The form goes on to the payment form",
+            trigger: ".o_servicecore_portal_pay_amount_form",
+            run() {
+                this.anchor.submit();
+            },
             expectUnloadPage: true,
         },
         {
