@@ -214,10 +214,14 @@ export class PortalPayPreview extends Interaction {
                 });
             }
         }
-        this.previewEl.replaceChildren(
+        // A list inside the live region: role="status" on the list itself would hide its items'
+        // list semantics from assistive technologies.
+        const list = document.createElement("ul");
+        list.className = "list-unstyled d-grid gap-1 mb-0";
+        list.replaceChildren(
             ...items.map(({ icon, text }) => {
                 const li = document.createElement("li");
-                li.className = "d-flex gap-2 mb-1";
+                li.className = "d-flex gap-2";
                 if (icon) {
                     const i = document.createElement("i");
                     i.className = `fa fa-fw mt-1 ${icon}`;
@@ -230,6 +234,7 @@ export class PortalPayPreview extends Interaction {
                 return li;
             })
         );
+        this.previewEl.replaceChildren(list);
     }
 }
 
