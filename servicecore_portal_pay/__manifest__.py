@@ -25,9 +25,6 @@
             "servicecore_portal_pay/static/src/interactions/**/*",
             "servicecore_portal_pay/static/src/scss/**/*",
         ],
-        "web.assets_tests": [
-            "servicecore_portal_pay/static/tests/tours/**/*",
-        ],
     },
     "installable": True,
 }
