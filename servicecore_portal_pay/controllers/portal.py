@@ -147,13 +147,17 @@ class PortalAccount(portal.PortalAccount):
             or tx_sudo.partner_id != request.env.user.partner_id
         ):
             raise NotFound()
-        context = self._portal_pay_context()
+        # The balance of the account that was paid, in the payment's company and currency, even if
+        # the contact has since lost the right to pay (the page must not show a false zero).
+        summary = tx_sudo.partner_id.commercial_partner_id._portal_pay_summary(
+            tx_sudo.company_id, tx_sudo.currency_id
+        )
         values = {
             **self._prepare_portal_layout_values(),
             "page_name": "portal_pay_confirmation",
             "tx_sudo": tx_sudo,
             "payment_sudo": tx_sudo.payment_id,
             "allocations_sudo": tx_sudo.payment_id.portal_pay_allocation_ids,
-            "summary": context and context["summary"],
+            "summary": summary,
         }
         return request.render("servicecore_portal_pay.portal_pay_confirmation_page", values)

@@ -234,6 +234,31 @@ class TestAllocation(PortalPayCommon):
         self.assertResiduals({credit_note: "80.00", self.inv_later: "80.00"})
         self.assertCents(self._summary()["balance"], "0.00")
 
+    def test_invoice_addressed_to_a_contact_belongs_to_the_account(self):
+        # Invoices sent to a person or an address of the customer are the customer's debt too.
+        to_contact = self._create_customer_invoice("40.00", due=self._days(-50), partner=self.bystander)
+        to_address = self._create_customer_invoice("30.00", due=self._days(-45), partner=self.delivery)
+        self.assertCents(self._summary()["balance"], "670.00")
+        payment = self._pay("100.00").payment_id
+        self.assertEqual(
+            self._allocations(payment),
+            [(to_contact, "40.00", "0.00"), (to_address, "30.00", "0.00"), (self.inv_oldest, "30.00", "70.00")],
+        )
+        self.assertResiduals({to_contact: "0", to_address: "0", self.inv_oldest: "70.00"})
+
+    def test_nothing_due(self):
+        self._pay("600.00")
+        summary = self._summary()
+        self.assertCents(summary["balance"], "0.00")
+        with self.assertRaisesRegex(ValidationError, "no open balance"):
+            self.customer.sudo()._portal_pay_validate_amount("10.00", summary)
+        # With overpayments allowed, the whole payment becomes the customer's credit.
+        self.company.portal_pay_overpayment = "credit"
+        payment = self._pay("10.00").payment_id
+        self.assertFalse(payment.portal_pay_allocation_ids)
+        self.assertCents(payment.portal_pay_unapplied, "10.00")
+        self.assertCents(self._summary()["credits"], "10.00")
+
     def test_other_partner_invoices_untouched(self):
         self._pay("600.00")
         self.assertResiduals({self.inv_other: "50.00"})

@@ -88,6 +88,18 @@ class TestBounds(BaseCase):
             check(Decimal("2.00"), Decimal("1.00"), Decimal("0.00"), False)
         self.assertEqual(caught.exception.code, "nothing_due")
 
+    def test_balance_below_minimum_can_be_paid_off(self):
+        # A balance smaller than the minimum payment must still be payable in full, whatever the
+        # overpayment policy; less than that balance stays refused.
+        check = allocation.check_bounds
+        for allow_overpayment in (False, True):
+            with self.subTest(allow_overpayment=allow_overpayment):
+                check(Decimal("0.50"), Decimal("1.00"), Decimal("0.50"), allow_overpayment)
+                with self.assertRaises(AmountError) as caught:
+                    check(Decimal("0.49"), Decimal("1.00"), Decimal("0.50"), allow_overpayment)
+                self.assertEqual(caught.exception.code, "below_minimum")
+                self.assertEqual(caught.exception.params["minimum"], Decimal("0.50"))
+
 
 @tagged("post_install", "-at_install")
 class TestAllocate(BaseCase):

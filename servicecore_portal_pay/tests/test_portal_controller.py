@@ -192,6 +192,37 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
             "This payment method is not available",
         )
 
+    def test_home_entry_and_balance_counter(self):
+        self.authenticate(self.payer_user.login, self.payer_user.login)
+        self.assertIn("o_servicecore_portal_pay_home", self.url_open("/my").text)
+        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["portal_pay_balance"]})
+        self.assertEqual(counters["portal_pay_balance"], "$\xa0600.00")
+
+        self.authenticate(self.bystander_user.login, self.bystander_user.login)
+        self.assertNotIn("o_servicecore_portal_pay_home", self.url_open("/my").text)
+        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["portal_pay_balance"]})
+        self.assertEqual(counters["portal_pay_balance"], 0)
+
+    def test_default_amount_follows_company_setting(self):
+        self.authenticate(self.payer_user.login, self.payer_user.login)
+        self.company.portal_pay_default_amount = "overdue"
+        tree = html.fromstring(self._get_page().text)
+        self.assertEqual(tree.get_element_by_id("portal_pay_amount").get("value"), "300.00")
+        self.assertIn("300.00", tree.get_element_by_id("portal_pay_figure_overdue").text_content())
+        self.assertIn("300.00", tree.get_element_by_id("portal_pay_figure_not_due").text_content())
+
+    def test_overpayment_accepted_when_company_allows_it(self):
+        self.authenticate(self.payer_user.login, self.payer_user.login)
+        self.company.portal_pay_overpayment = "credit"
+        response = self._get_page("650.00")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_payment_form", response.text)
+        notice = html.fromstring(response.text).xpath("//p[contains(@class, 'alert-info')]")
+        self.assertIn("50.00", notice[0].text_content())
+        self.assertIn("will stay on your account as credit", notice[0].text_content())
+        result = self._rpc(self._tx_params("650.00"))
+        self.assertEqual(self._get_tx(result["result"]["reference"]).amount, 650.0)
+
     # === AMOUNTS === #
 
     def test_bad_amounts_page(self):
@@ -409,6 +440,14 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         response = self.url_open(url, allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertEqual(urlparse(response.headers["Location"]).path, "/web/login")
+
+    def test_confirmation_balance_after_the_right_to_pay_was_removed(self):
+        tx = self._confirmed_transaction("150.00")
+        self.payer.sudo().portal_payment_enabled = False
+        response = self.url_open(f"{const.CONFIRMATION_ROUTE}?tx_id={tx.id}")
+        self.assertEqual(response.status_code, 200)
+        new_balance = html.fromstring(response.text).get_element_by_id("o_payment_summary_new_balance")
+        self.assertEqual(new_balance.text_content().strip(), "$\xa0450.00")
 
     def test_confirmation_of_another_flow_is_not_found(self):
         # A stock transaction of the same user is not a Make a Payment one.
