@@ -319,6 +319,23 @@ class TestAllocation(PortalPayCommon):
         )
         self.assertEqual(len(applied_messages), 1)
 
+    def test_partial_capture_is_applied_oldest_first(self):
+        # With manual capture, staff may capture part of an authorized payment: the captured
+        # part is a child transaction, applied like the payment itself.
+        self.provider.support_manual_capture = "partial"
+        tx = self._create_portal_transaction("300.00", state="authorized")
+        child = tx._create_child_transaction(120.0)
+        child._set_done()
+        (tx | child)._post_process()
+        payment = child.payment_id
+        self.assertTrue(payment.is_portal_payment)
+        self.assertFalse(tx.payment_id)
+        self.assertEqual(
+            self._allocations(payment),
+            [(self.inv_oldest, "100.00", "0.00"), (self.inv_soon, "20.00", "180.00")],
+        )
+        self.assertResiduals({self.inv_oldest: "0", self.inv_soon: "180.00", self.inv_later: "300.00"})
+
     def test_non_portal_transaction_keeps_stock_behaviour(self):
         # A transaction linked to one invoice (stock "Pay Now") still pays exactly that invoice.
         tx = self._create_portal_transaction(
