@@ -52,7 +52,11 @@ class PortalPayCommon(AccountPaymentCommon):
         }
         cls.customer = Partner.create({"name": "Summit HVAC Services", **customer_values})
         cls.other_customer = Partner.create(
-            {"name": "Lakeside Property Group", **customer_values, "email": "ap@lakeside.example.com"}
+            {
+                "name": "Lakeside Property Group",
+                **customer_values,
+                "email": "ap@lakeside.example.com",
+            }
         )
         cls.payer = Partner.create(
             {
@@ -128,6 +132,7 @@ class PortalPayCommon(AccountPaymentCommon):
     def _create_customer_invoice(
         cls,
         amount,
+        *,
         due=None,
         invoice_date=None,
         partner=None,
@@ -140,7 +145,7 @@ class PortalPayCommon(AccountPaymentCommon):
         """Create (and post) a customer invoice of one untaxed line of ``amount``.
 
         :param amount: the total, e.g. ``"125.50"``
-        :param date due: the due date (ignored with a ``payment_term``); defaults to the invoice date
+        :param date due: the due date (not with a ``payment_term``); defaults to the invoice date
         :param date invoice_date: defaults to ``due`` or today
         """
         company = company or cls.company

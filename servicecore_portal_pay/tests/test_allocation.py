@@ -81,7 +81,12 @@ class TestAllocation(PortalPayCommon):
     def test_amount_spanning_several_invoices(self):
         payment = self._pay("350.75").payment_id
         self.assertResiduals(
-            {self.inv_oldest: "0", self.inv_soon: "0", self.inv_later: "249.25", self.inv_other: "50"}
+            {
+                self.inv_oldest: "0",
+                self.inv_soon: "0",
+                self.inv_later: "249.25",
+                self.inv_other: "50",
+            }
         )
         self.assertEqual(
             self._allocations(payment),
@@ -95,7 +100,11 @@ class TestAllocation(PortalPayCommon):
         self.assertEqual(allocation.mapped("sequence"), [0, 1, 2])
         self.assertEqual(
             allocation.mapped("date_maturity"),
-            [self.inv_oldest.invoice_date_due, self.inv_soon.invoice_date_due, self.inv_later.invoice_date_due],
+            [
+                self.inv_oldest.invoice_date_due,
+                self.inv_soon.invoice_date_due,
+                self.inv_later.invoice_date_due,
+            ],
         )
         # Each record points at the partial reconciliation that booked it, for the same amount.
         for record in allocation:
@@ -114,7 +123,9 @@ class TestAllocation(PortalPayCommon):
         # Same due date: the invoice dated earlier comes first although it is the larger one (stock
         # reconcile() would take the smaller one first).
         dated_later = self._create_customer_invoice("10.00", due=due, invoice_date=self._days(-75))
-        dated_earlier = self._create_customer_invoice("70.00", due=due, invoice_date=self._days(-80))
+        dated_earlier = self._create_customer_invoice(
+            "70.00", due=due, invoice_date=self._days(-80)
+        )
         # Same due date and invoice date: the name decides, not the id, not the amount. Create
         # `named_second` first (lower id) and post it last (higher name).
         same_day = self._days(-70)
@@ -166,9 +177,7 @@ class TestAllocation(PortalPayCommon):
         terms.invalidate_recordset(["amount_residual"])
         self.assertCents(first.amount_residual, "0.00")
         self.assertCents(second.amount_residual, "50.00")
-        self.assertResiduals(
-            {installments: "50.00", self.inv_oldest: "0", self.inv_soon: "200.00"}
-        )
+        self.assertResiduals({installments: "50.00", self.inv_oldest: "0", self.inv_soon: "200.00"})
 
     def test_above_balance_rejected_by_default(self):
         summary = self._summary()
@@ -236,13 +245,21 @@ class TestAllocation(PortalPayCommon):
 
     def test_invoice_addressed_to_a_contact_belongs_to_the_account(self):
         # Invoices sent to a person or an address of the customer are the customer's debt too.
-        to_contact = self._create_customer_invoice("40.00", due=self._days(-50), partner=self.bystander)
-        to_address = self._create_customer_invoice("30.00", due=self._days(-45), partner=self.delivery)
+        to_contact = self._create_customer_invoice(
+            "40.00", due=self._days(-50), partner=self.bystander
+        )
+        to_address = self._create_customer_invoice(
+            "30.00", due=self._days(-45), partner=self.delivery
+        )
         self.assertCents(self._summary()["balance"], "670.00")
         payment = self._pay("100.00").payment_id
         self.assertEqual(
             self._allocations(payment),
-            [(to_contact, "40.00", "0.00"), (to_address, "30.00", "0.00"), (self.inv_oldest, "30.00", "70.00")],
+            [
+                (to_contact, "40.00", "0.00"),
+                (to_address, "30.00", "0.00"),
+                (self.inv_oldest, "30.00", "70.00"),
+            ],
         )
         self.assertResiduals({to_contact: "0", to_address: "0", self.inv_oldest: "70.00"})
 
@@ -313,7 +330,9 @@ class TestAllocation(PortalPayCommon):
         self.assertEqual(
             self.env["portal.pay.allocation"].search_count([("payment_id", "=", payment.id)]), 2
         )
-        self.assertResiduals({self.inv_oldest: "0", self.inv_soon: "50.00", self.inv_later: "300.00"})
+        self.assertResiduals(
+            {self.inv_oldest: "0", self.inv_soon: "50.00", self.inv_later: "300.00"}
+        )
         applied_messages = payment.message_ids.filtered(
             lambda message: "Applied to the oldest invoices first" in str(message.body)
         )
@@ -334,7 +353,9 @@ class TestAllocation(PortalPayCommon):
             self._allocations(payment),
             [(self.inv_oldest, "100.00", "0.00"), (self.inv_soon, "20.00", "180.00")],
         )
-        self.assertResiduals({self.inv_oldest: "0", self.inv_soon: "180.00", self.inv_later: "300.00"})
+        self.assertResiduals(
+            {self.inv_oldest: "0", self.inv_soon: "180.00", self.inv_later: "300.00"}
+        )
 
     def test_non_portal_transaction_keeps_stock_behaviour(self):
         # A transaction linked to one invoice (stock "Pay Now") still pays exactly that invoice.
@@ -344,4 +365,6 @@ class TestAllocation(PortalPayCommon):
         tx._post_process()
         self.assertFalse(tx.payment_id.is_portal_payment)
         self.assertFalse(tx.payment_id.portal_pay_allocation_ids)
-        self.assertResiduals({self.inv_oldest: "100.00", self.inv_soon: "200.00", self.inv_later: "0"})
+        self.assertResiduals(
+            {self.inv_oldest: "100.00", self.inv_soon: "200.00", self.inv_later: "0"}
+        )

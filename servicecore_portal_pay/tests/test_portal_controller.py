@@ -110,7 +110,9 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         plan = html.fromstring(response.text).xpath(
             "//tr[contains(@class, 'o_servicecore_portal_pay_plan_row')]/td[1]"
         )
-        self.assertEqual([cell.text_content() for cell in plan], [self.inv_oldest.name, self.inv_soon.name])
+        self.assertEqual(
+            [cell.text_content() for cell in plan], [self.inv_oldest.name, self.inv_soon.name]
+        )
 
     def test_unflagged_contact_refused(self):
         self.authenticate(self.bystander_user.login, self.bystander_user.login)
@@ -151,9 +153,7 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         location = urlparse(response.headers["Location"])
         self.assertEqual(location.path, "/web/login")
         self.assertIn("redirect=", location.query)
-        self.assertRefused(
-            {"amount": 100.0}, name="odoo.http.SessionExpiredException"
-        )
+        self.assertRefused({"amount": 100.0}, name="odoo.http.SessionExpiredException")
 
     def test_user_of_another_company_sees_only_that_company(self):
         other = self.setup_other_company(name="ServiceCore West")["company"]
@@ -424,7 +424,8 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
             for name in ("amount", "reference", "new_balance")
         }
         self.assertEqual(
-            figures, {"amount": "$\xa0150.00", "reference": tx.reference, "new_balance": "$\xa0450.00"}
+            figures,
+            {"amount": "$\xa0150.00", "reference": tx.reference, "new_balance": "$\xa0450.00"},
         )
 
         for user in (self.bystander_user, self.other_payer_user):
@@ -446,7 +447,9 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         self.payer.sudo().portal_payment_enabled = False
         response = self.url_open(f"{const.CONFIRMATION_ROUTE}?tx_id={tx.id}")
         self.assertEqual(response.status_code, 200)
-        new_balance = html.fromstring(response.text).get_element_by_id("o_payment_summary_new_balance")
+        new_balance = html.fromstring(response.text).get_element_by_id(
+            "o_payment_summary_new_balance"
+        )
         self.assertEqual(new_balance.text_content().strip(), "$\xa0450.00")
 
     def test_confirmation_of_another_flow_is_not_found(self):
@@ -467,7 +470,9 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         )
         route_values["invoice_id"] = self.inv_later.id
         tx_context = self._get_portal_pay_context(**route_values)
-        self.assertEqual(tx_context["transaction_route"], f"/invoice/transaction/{self.inv_later.id}")
+        self.assertEqual(
+            tx_context["transaction_route"], f"/invoice/transaction/{self.inv_later.id}"
+        )
         processing_values = self._get_processing_values(
             tx_route=tx_context["transaction_route"],
             provider_id=self.provider.id,
@@ -486,4 +491,6 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         tx._post_process()
         self.assertFalse(tx.payment_id.is_portal_payment)
         # The newest invoice is paid, as the customer chose; the oldest are not touched.
-        self.assertResiduals({self.inv_later: "0", self.inv_oldest: "100.00", self.inv_soon: "200.00"})
+        self.assertResiduals(
+            {self.inv_later: "0", self.inv_oldest: "100.00", self.inv_soon: "200.00"}
+        )

@@ -122,7 +122,7 @@ class TestPortalPaymentFlag(PortalPayCommon):
             self.assertEqual(action.group_ids, manager_group)
             self.assertEqual(action.binding_model_id.model, "res.partner")
         action = self.env.ref("servicecore_portal_pay.action_portal_pay_enable")
-        action.with_context(
-            active_model="res.partner", active_ids=self.contacts.ids
-        ).with_user(self.manager_user).run()
+        action.with_context(active_model="res.partner", active_ids=self.contacts.ids).with_user(
+            self.manager_user
+        ).run()
         self.assertEqual(self.contacts.mapped("portal_payment_enabled"), [True] * 3)

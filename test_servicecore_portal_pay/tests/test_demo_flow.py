@@ -99,9 +99,7 @@ class TestDemoFlow(PortalPayCommon, PaymentHttpCommon):
                 }
             ],
         )
-        self.assertResiduals(
-            {self.inv_oldest: "0", self.inv_soon: "0", self.inv_later: "249.25"}
-        )
+        self.assertResiduals({self.inv_oldest: "0", self.inv_soon: "0", self.inv_later: "249.25"})
         self.assertEqual(
             self._plan_rows(tree),
             [
@@ -126,9 +124,7 @@ class TestDemoFlow(PortalPayCommon, PaymentHttpCommon):
         self.assertEqual(
             self.env["portal.pay.allocation"].search_count([("payment_id", "=", payment.id)]), 3
         )
-        self.assertResiduals(
-            {self.inv_oldest: "0", self.inv_soon: "0", self.inv_later: "249.25"}
-        )
+        self.assertResiduals({self.inv_oldest: "0", self.inv_soon: "0", self.inv_later: "249.25"})
         # Paying again starts from the new balance.
         page = html.fromstring(self.url_open(const.PAGE_ROUTE).text)
         self.assertIn("249.25", page.get_element_by_id("portal_pay_figure_balance").text_content())
@@ -153,17 +149,24 @@ class TestDemoFlow(PortalPayCommon, PaymentHttpCommon):
         landing = html.fromstring(self.url_open(tx.landing_route).text)
         self.assertEqual(
             self._plan_rows(landing),
-            [[self.inv_oldest.name, "$\xa0100.00", "Paid"], [self.inv_soon.name, "$\xa050.00", "$\xa0150.00"]],
+            [
+                [self.inv_oldest.name, "$\xa0100.00", "Paid"],
+                [self.inv_soon.name, "$\xa050.00", "$\xa0150.00"],
+            ],
         )
 
     def test_error_payment_changes_nothing(self):
         tx, tree = self._pay_through_the_portal("150.00", "error")
         self.assertEqual(tx.state, "error")
         self.assertFalse(tx.payment_id)
-        self.assertIn("An error occurred during the processing of your payment", tree.text_content())
+        self.assertIn(
+            "An error occurred during the processing of your payment", tree.text_content()
+        )
         self.assertFalse(self._plan_rows(tree))
         self.assertEqual(self._figures(tree)["new_balance"], "$\xa0600.00")
-        self.assertFalse(self.env["account.payment"].search([("partner_id", "=", self.customer.id)]))
+        self.assertFalse(
+            self.env["account.payment"].search([("partner_id", "=", self.customer.id)])
+        )
         self.assertResiduals(
             {self.inv_oldest: "100.00", self.inv_soon: "200.00", self.inv_later: "300.00"}
         )
