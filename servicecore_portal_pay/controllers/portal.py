@@ -66,7 +66,12 @@ class PortalAccount(portal.PortalAccount):
             "today": fields.Date.context_today(commercial),
             "amount_input": f"{default_amount:.{places}f}" if default_amount else "",
             "allow_overpayment": summary["company"].portal_pay_overpayment == "credit",
-            "min_amount": summary["company"].portal_pay_min_amount,
+            # As allocation.check_bounds: a smaller balance can always be paid off in full.
+            "min_amount": (
+                min(summary["company"].portal_pay_min_amount, float(summary["balance"]))
+                if summary["balance"] > 0
+                else summary["company"].portal_pay_min_amount
+            ),
         }
 
     def _portal_pay_form_values(self, context, amount):

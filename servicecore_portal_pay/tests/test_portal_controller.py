@@ -223,6 +223,19 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         result = self._rpc(self._tx_params("650.00"))
         self.assertEqual(self._get_tx(result["result"]["reference"]).amount, 650.0)
 
+    def test_small_balance_below_minimum_can_be_paid_off(self):
+        self._pay("599.50")
+        self.authenticate(self.payer_user.login, self.payer_user.login)
+        tree = html.fromstring(self._get_page().text)
+        self.assertEqual(tree.get_element_by_id("portal_pay_amount").get("value"), "0.50")
+        self.assertIn(
+            "Minimum $\xa00.50", tree.get_element_by_id("portal_pay_amount_help").text_content()
+        )
+        response = self._get_page("0.50")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self._get_payment_context(response)["amount"], 0.5)
+        self.assertIn("minimum payment is $\xa00.50", self._amount_error(self._get_page("0.49")))
+
     # === AMOUNTS === #
 
     def test_bad_amounts_page(self):
