@@ -143,6 +143,16 @@ class TestAllocate(BaseCase):
             self.plan("120.00", items)[0], [(12, "50.00"), (11, "50.00"), (10, "20.00")]
         )
 
+    def test_same_invoice_line_id_tie_break(self):
+        # Everything equal but the line (e.g. two installments of one invoice due the same day):
+        # the lower line id first, whatever the amounts and the input order.
+        due = date(2026, 5, 1)
+        items = [
+            item(21, "5.00", due, invoice_date=due, name="INV/0001"),
+            item(20, "50.00", due, invoice_date=due, name="INV/0001"),
+        ]
+        self.assertEqual(self.plan("52.00", items)[0], [(20, "50.00"), (21, "2.00")])
+
     def test_missing_due_date_falls_back_to_move_date(self):
         items = [
             OpenItem(1, Decimal("10.00"), None, date(2026, 6, 1), None, "A", 1),

@@ -507,3 +507,37 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         self.assertResiduals(
             {self.inv_later: "0", self.inv_oldest: "100.00", self.inv_soon: "200.00"}
         )
+
+    def test_stock_overdue_invoices_payment_still_works(self):
+        """Paying the overdue invoices (/my/invoices/overdue) is untouched by the addon."""
+        # Stock lists the overdue invoices addressed to the user's own partner.
+        mine_old = self._create_customer_invoice("40.00", due=self._days(-10), partner=self.payer)
+        mine_older = self._create_customer_invoice("60.00", due=self._days(-20), partner=self.payer)
+        self.authenticate(self.payer_user.login, self.payer_user.login)
+        response = self.url_open("/my/invoices/overdue")
+        self.assertEqual(response.status_code, 200)
+        tx_context = self._get_payment_context(response)
+        self.assertEqual(tx_context["transaction_route"], "/invoice/transaction/overdue")
+        self.assertEqual(tx_context["amount"], 100.0)
+        processing_values = self._get_processing_values(
+            tx_route=tx_context["transaction_route"],
+            provider_id=self.provider.id,
+            payment_method_id=self.payment_method_id,
+            token_id=None,
+            amount=tx_context["amount"],
+            flow="direct",
+            tokenization_requested=False,
+            landing_route=tx_context["landing_route"],
+            payment_reference=tx_context["payment_reference"],
+        )
+        tx = self._get_tx(processing_values["reference"])
+        self.assertFalse(tx.portal_pay_account)
+        self.assertEqual(tx.invoice_ids, mine_old | mine_older)
+        tx._set_done()
+        self.assertEqual(self.make_jsonrpc_request("/payment/status/poll")["state"], "done")
+        self.assertFalse(tx.payment_id.is_portal_payment)
+        self.assertFalse(tx.payment_id.portal_pay_allocation_ids)
+        # Exactly the invoices chosen by the customer, not the account's oldest ones.
+        self.assertResiduals(
+            {mine_old: "0", mine_older: "0", self.inv_oldest: "100.00", self.inv_soon: "200.00"}
+        )
