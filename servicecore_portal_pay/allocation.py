@@ -76,6 +76,9 @@ def check_bounds(amount, minimum, maximum, allow_overpayment):
     :param bool allow_overpayment: whether amounts above the balance are accepted
     :raise AmountError: ``below_minimum``, ``nothing_due`` or ``above_balance``
     """
+    if maximum > 0:
+        # A balance smaller than the minimum payment can still be paid off in full.
+        minimum = min(minimum, maximum)
     if amount < minimum:
         raise AmountError("below_minimum", minimum=minimum)
     if not allow_overpayment:

@@ -66,7 +66,12 @@ class PortalAccount(portal.PortalAccount):
             "today": fields.Date.context_today(commercial),
             "amount_input": f"{default_amount:.{places}f}" if default_amount else "",
             "allow_overpayment": summary["company"].portal_pay_overpayment == "credit",
-            "min_amount": summary["company"].portal_pay_min_amount,
+            # As allocation.check_bounds: a smaller balance can always be paid off in full.
+            "min_amount": (
+                min(summary["company"].portal_pay_min_amount, float(summary["balance"]))
+                if summary["balance"] > 0
+                else summary["company"].portal_pay_min_amount
+            ),
         }
 
     def _portal_pay_form_values(self, context, amount):
@@ -147,13 +152,17 @@ class PortalAccount(portal.PortalAccount):
             or tx_sudo.partner_id != request.env.user.partner_id
         ):
             raise NotFound()
-        context = self._portal_pay_context()
+        # The balance of the account that was paid, in the payment's company and currency, even if
+        # the contact has since lost the right to pay (the page must not show a false zero).
+        summary = tx_sudo.partner_id.commercial_partner_id._portal_pay_summary(
+            tx_sudo.company_id, tx_sudo.currency_id
+        )
         values = {
             **self._prepare_portal_layout_values(),
             "page_name": "portal_pay_confirmation",
             "tx_sudo": tx_sudo,
             "payment_sudo": tx_sudo.payment_id,
             "allocations_sudo": tx_sudo.payment_id.portal_pay_allocation_ids,
-            "summary": context and context["summary"],
+            "summary": summary,
         }
         return request.render("servicecore_portal_pay.portal_pay_confirmation_page", values)

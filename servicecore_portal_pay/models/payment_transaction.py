@@ -11,6 +11,20 @@ class PaymentTransaction(models.Model):
         help="Paid on account from the portal: applied to the oldest open invoices first.",
     )
 
+    # === BUSINESS METHODS - PAYMENT FLOW === #
+
+    def _create_child_transaction(self, amount, is_refund=False, **custom_create_values):
+        """Override of `payment` to keep partial captures of account payments on account.
+
+        The captured part of an authorized account payment is a child transaction that creates
+        the payment: it must be applied oldest first like its source, not left unreconciled.
+        """
+        if self.portal_pay_account and not is_refund:
+            custom_create_values.setdefault("portal_pay_account", True)
+        return super()._create_child_transaction(
+            amount, is_refund=is_refund, **custom_create_values
+        )
+
     # === BUSINESS METHODS - POST-PROCESSING === #
 
     def _create_payment(self, **extra_create_values):

@@ -88,6 +88,18 @@ class TestBounds(BaseCase):
             check(Decimal("2.00"), Decimal("1.00"), Decimal("0.00"), False)
         self.assertEqual(caught.exception.code, "nothing_due")
 
+    def test_balance_below_minimum_can_be_paid_off(self):
+        # A balance smaller than the minimum payment must still be payable in full, whatever the
+        # overpayment policy; less than that balance stays refused.
+        check = allocation.check_bounds
+        for allow_overpayment in (False, True):
+            with self.subTest(allow_overpayment=allow_overpayment):
+                check(Decimal("0.50"), Decimal("1.00"), Decimal("0.50"), allow_overpayment)
+                with self.assertRaises(AmountError) as caught:
+                    check(Decimal("0.49"), Decimal("1.00"), Decimal("0.50"), allow_overpayment)
+                self.assertEqual(caught.exception.code, "below_minimum")
+                self.assertEqual(caught.exception.params["minimum"], Decimal("0.50"))
+
 
 @tagged("post_install", "-at_install")
 class TestAllocate(BaseCase):
@@ -130,6 +142,16 @@ class TestAllocate(BaseCase):
         self.assertEqual(
             self.plan("120.00", items)[0], [(12, "50.00"), (11, "50.00"), (10, "20.00")]
         )
+
+    def test_same_invoice_line_id_tie_break(self):
+        # Everything equal but the line (e.g. two installments of one invoice due the same day):
+        # the lower line id first, whatever the amounts and the input order.
+        due = date(2026, 5, 1)
+        items = [
+            item(21, "5.00", due, invoice_date=due, name="INV/0001"),
+            item(20, "50.00", due, invoice_date=due, name="INV/0001"),
+        ]
+        self.assertEqual(self.plan("52.00", items)[0], [(20, "50.00"), (21, "2.00")])
 
     def test_missing_due_date_falls_back_to_move_date(self):
         items = [

@@ -1,1 +1,2 @@
+from . import test_demo_flow
 from . import test_portal_pay_tour

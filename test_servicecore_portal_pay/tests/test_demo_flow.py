@@ -1,0 +1,172 @@
+"""Make a Payment end to end with the Demo provider, through the real routes only."""
+
+from lxml import html
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.payment.tests.http_common import PaymentHttpCommon
+from odoo.addons.payment_demo.controllers.main import PaymentDemoController
+from odoo.addons.servicecore_portal_pay import const
+from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDemoFlow(PortalPayCommon, PaymentHttpCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.provider = cls._prepare_provider(code="demo", update_values={"is_published": True})
+        cls.payment_method = cls.env.ref("payment_demo.payment_method_demo")
+        cls.payment_method_id = cls.payment_method.id
+        cls.dummy_provider.state = "disabled"  # Only the Demo provider on the form.
+        cls.inv_later = cls._create_customer_invoice("300.00", due=cls._days(20))
+        cls.inv_soon = cls._create_customer_invoice("200.00", due=cls._days(-5))
+        cls.inv_oldest = cls._create_customer_invoice("100.00", due=cls._days(-40))
+
+    def _pay_through_the_portal(self, amount, simulated_state):
+        """Drive the customer's browser requests; return the transaction and the landing page."""
+        self.authenticate(self.payer_user.login, self.payer_user.login)
+        page = self.url_open(const.PAGE_ROUTE, params={"amount": amount})
+        self.assertEqual(page.status_code, 200)
+        context = self._get_payment_context(page)
+        self.assertEqual(context["payment_method_ids"], [self.payment_method_id])
+        self.assertEqual(context["transaction_route"], const.TRANSACTION_ROUTE)
+
+        processing_values = self.make_jsonrpc_request(
+            context["transaction_route"],
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.payment_method_id,
+                "token_id": None,
+                "amount": context["amount"],
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": context["landing_route"],
+                "is_validation": False,
+                "access_token": context["access_token"],
+            },
+        )
+        reference = processing_values["reference"]
+        tx = self._get_tx(reference)
+        self.assertEqual(tx.provider_id, self.provider)
+        self.assertEqual(tx.state, "draft")
+
+        # What payment_demo's form does when the customer clicks Pay.
+        with mute_logger("odoo.addons.payment.models.payment_transaction"):
+            self.make_jsonrpc_request(
+                PaymentDemoController._simulation_url,
+                {
+                    "reference": reference,
+                    "payment_details": "4242",
+                    "simulated_state": simulated_state,
+                },
+            )
+        # What /payment/status does until the transaction is final.
+        status = self.make_jsonrpc_request("/payment/status/poll")
+        self.assertEqual(status["state"], tx.state)
+        self.assertEqual(status["landing_route"], f"{const.CONFIRMATION_ROUTE}?tx_id={tx.id}")
+        landing = self.url_open(status["landing_route"])
+        self.assertEqual(landing.status_code, 200)
+        return tx, html.fromstring(landing.text)
+
+    def _figures(self, tree):
+        return {
+            name: tree.get_element_by_id(f"o_payment_summary_{name}").text_content().strip()
+            for name in ("amount", "reference", "new_balance")
+        }
+
+    def _plan_rows(self, tree):
+        return [
+            [cell.text_content().strip() for cell in row.xpath("td")]
+            for row in tree.xpath("//tr[contains(@class, 'o_servicecore_portal_pay_plan_row')]")
+        ]
+
+    def test_done_payment_is_applied_and_confirmed(self):
+        tx, tree = self._pay_through_the_portal("350.75", "done")
+        self.assertEqual(tx.state, "done")
+        self.assertTrue(tx.is_post_processed)
+        payment = tx.payment_id
+        self.assertRecordValues(
+            payment,
+            [
+                {
+                    "amount": 350.75,
+                    "partner_id": self.customer.id,
+                    "portal_pay_contact_id": self.payer.id,
+                    "is_portal_payment": True,
+                    "portal_pay_unapplied": 0.0,
+                }
+            ],
+        )
+        self.assertResiduals({self.inv_oldest: "0", self.inv_soon: "0", self.inv_later: "249.25"})
+        self.assertEqual(
+            self._plan_rows(tree),
+            [
+                [self.inv_oldest.name, "$\xa0100.00", "Paid"],
+                [self.inv_soon.name, "$\xa0200.00", "Paid"],
+                [self.inv_later.name, "$\xa050.75", "$\xa0249.25"],
+            ],
+        )
+        self.assertEqual(
+            self._figures(tree),
+            {"amount": "$\xa0350.75", "reference": tx.reference, "new_balance": "$\xa0249.25"},
+        )
+        self.assertIn("Thank you!", tree.text_content())
+
+        # Webhook retries, more polls and the cron change nothing.
+        tx._post_process()
+        self._run_post_processing_cron(tx)
+        self.make_jsonrpc_request("/payment/status/poll")
+        self.assertEqual(
+            self.env["account.payment"].search([("payment_transaction_id", "=", tx.id)]), payment
+        )
+        self.assertEqual(
+            self.env["portal.pay.allocation"].search_count([("payment_id", "=", payment.id)]), 3
+        )
+        self.assertResiduals({self.inv_oldest: "0", self.inv_soon: "0", self.inv_later: "249.25"})
+        # Paying again starts from the new balance.
+        page = html.fromstring(self.url_open(const.PAGE_ROUTE).text)
+        self.assertIn("249.25", page.get_element_by_id("portal_pay_figure_balance").text_content())
+
+    def test_pending_payment_is_not_applied_yet(self):
+        tx, tree = self._pay_through_the_portal("150.00", "pending")
+        self.assertEqual(tx.state, "pending")
+        self.assertFalse(tx.payment_id)
+        self.assertFalse(self._plan_rows(tree))
+        pending_message = html.fromstring(self.provider.pending_msg).text_content().strip()
+        self.assertTrue(pending_message)
+        self.assertIn(pending_message, tree.text_content())
+        self.assertNotIn("Thank you!", tree.text_content())
+        self.assertEqual(self._figures(tree)["new_balance"], "$\xa0600.00")
+        self.assertResiduals({self.inv_oldest: "100.00", self.inv_soon: "200.00"})
+
+        # When the provider confirms it later, the payment is applied once.
+        tx._set_done()
+        self._run_post_processing_cron()
+        self.assertTrue(tx.payment_id)
+        self.assertResiduals({self.inv_oldest: "0", self.inv_soon: "150.00"})
+        landing = html.fromstring(self.url_open(tx.landing_route).text)
+        self.assertEqual(
+            self._plan_rows(landing),
+            [
+                [self.inv_oldest.name, "$\xa0100.00", "Paid"],
+                [self.inv_soon.name, "$\xa050.00", "$\xa0150.00"],
+            ],
+        )
+
+    def test_error_payment_changes_nothing(self):
+        tx, tree = self._pay_through_the_portal("150.00", "error")
+        self.assertEqual(tx.state, "error")
+        self.assertFalse(tx.payment_id)
+        self.assertIn(
+            "An error occurred during the processing of your payment", tree.text_content()
+        )
+        self.assertFalse(self._plan_rows(tree))
+        self.assertEqual(self._figures(tree)["new_balance"], "$\xa0600.00")
+        self.assertFalse(
+            self.env["account.payment"].search([("partner_id", "=", self.customer.id)])
+        )
+        self.assertResiduals(
+            {self.inv_oldest: "100.00", self.inv_soon: "200.00", self.inv_later: "300.00"}
+        )
