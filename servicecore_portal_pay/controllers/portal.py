@@ -1,11 +1,15 @@
+from dateutil.relativedelta import relativedelta
 from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
 from odoo.exceptions import ValidationError
-from odoo.http import request
+from odoo.fields import Domain
+from odoo.http import content_disposition, request
+from odoo.tools import date_utils
 
 from odoo.addons.account_payment.controllers import portal
 from odoo.addons.payment import utils as payment_utils
+from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.addons.servicecore_portal_pay import const
 
 
@@ -157,3 +161,167 @@ class PortalAccount(portal.PortalAccount):
             "summary": context and context["summary"],
         }
         return request.render("servicecore_portal_pay.portal_pay_confirmation_page", values)
+
+
+# === PAYMENT HISTORY AND STATEMENT === #
+# Kept in its own controller class so the Make a Payment pages above evolve independently; Odoo
+# combines both classes into one controller at routing time.
+
+
+class PortalPayHistory(PortalAccount):
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "portal_pay_payment_count" in counters:
+            commercial = self._portal_pay_history_partner()
+            values["portal_pay_payment_count"] = (
+                request.env["account.payment"]
+                .sudo()
+                .search_count(self._portal_pay_history_domain(commercial))
+                if commercial
+                else 0
+            )
+        return values
+
+    def _portal_pay_history_partner(self):
+        """The customer whose history the user may see, or None if they may not pay."""
+        partner = request.env.user.partner_id
+        if request.env.user._is_public() or not partner._portal_pay_is_allowed():
+            return None
+        if partner.company_id and partner.company_id != request.env.company:
+            return None
+        return partner.commercial_partner_id.sudo()
+
+    def _portal_pay_history_domain(self, commercial, date_from=None, date_to=None):
+        domain = request.env["account.payment"]._portal_pay_history_domain(
+            commercial, request.env.company
+        )
+        if date_from:
+            domain &= Domain("date", ">=", date_from)
+        if date_to:
+            domain &= Domain("date", "<=", date_to)
+        return domain
+
+    def _portal_pay_history_filters(self):
+        """Date ranges of the payment history, as the portal search bar's filters."""
+        today = fields.Date.context_today(request.env.user)
+        month = date_utils.start_of(today, "month")
+        last_month = month - relativedelta(months=1)
+        year = date_utils.start_of(today, "year")
+        last_year = year - relativedelta(years=1)
+        env = request.env
+        return {
+            "all": {"label": env._("All"), "range": (None, None)},
+            "this_month": {"label": env._("This month"), "range": (month, today)},
+            "last_month": {
+                "label": env._("Last month"),
+                "range": (last_month, date_utils.end_of(last_month, "month")),
+            },
+            "last_90_days": {
+                "label": env._("Last 90 days"),
+                "range": (today - relativedelta(days=89), today),
+            },
+            "this_year": {"label": env._("This year"), "range": (year, today)},
+            "last_year": {
+                "label": env._("Last year"),
+                "range": (last_year, date_utils.end_of(last_year, "year")),
+            },
+        }
+
+    @staticmethod
+    def _portal_pay_parse_date(value):
+        # Free-form query parameters: an unusable date is ignored rather than failing the page.
+        try:
+            return fields.Date.to_date(value) if value else None
+        except (TypeError, ValueError):
+            return None
+
+    @http.route(
+        [const.HISTORY_ROUTE, f"{const.HISTORY_ROUTE}/page/<int:page>"],
+        type="http",
+        auth="user",
+        methods=["GET"],
+        website=True,
+        sitemap=False,
+    )
+    def portal_pay_history(self, page=1, filterby=None, date_begin=None, date_end=None, **kwargs):
+        """Payment history: the customer's received payments and what each one paid."""
+        commercial = self._portal_pay_history_partner()
+        if commercial is None:
+            return request.redirect("/my")
+        filters = self._portal_pay_history_filters()
+        if filterby not in filters:
+            filterby = "all"
+        date_from, date_to = filters[filterby]["range"]
+        # Explicit bounds (as /my/invoices takes them) narrow the selected range further.
+        begin, end = self._portal_pay_parse_date(date_begin), self._portal_pay_parse_date(date_end)
+        date_from = max(filter(None, (date_from, begin)), default=None)
+        date_to = min(filter(None, (date_to, end)), default=None)
+        domain = self._portal_pay_history_domain(commercial, date_from, date_to)
+        Payment = request.env["account.payment"].sudo()
+        url_args = {"filterby": filterby}
+        if begin:
+            url_args["date_begin"] = begin.isoformat()
+        if end:
+            url_args["date_end"] = end.isoformat()
+        pager = portal_pager(
+            url=const.HISTORY_ROUTE,
+            url_args=url_args,
+            total=Payment.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+        )
+        payments_sudo = Payment.search(
+            domain, order="date desc, id desc", limit=self._items_per_page, offset=pager["offset"]
+        )
+        values = {
+            **self._prepare_portal_layout_values(),
+            "page_name": "portal_pay_history",
+            "default_url": const.HISTORY_ROUTE,
+            "pager": pager,
+            "payments": [
+                {"payment": payment, "paid": payment._portal_pay_paid_documents()}
+                for payment in payments_sudo
+            ],
+            "searchbar_filters": filters,
+            "filterby": filterby,
+        }
+        return request.render("servicecore_portal_pay.portal_pay_history_page", values)
+
+    @http.route(
+        const.STATEMENT_ROUTE,
+        type="http",
+        auth="user",
+        methods=["GET"],
+        website=True,
+        sitemap=False,
+    )
+    def portal_pay_statement(self, **kwargs):
+        """The customer's statement: open items, aging and balance in the request company."""
+        commercial = self._portal_pay_history_partner()
+        if commercial is None:
+            return request.redirect("/my")
+        company = request.env.company
+        report_sudo = request.env["ir.actions.report"].sudo().with_company(company)
+        data = {"company_ids": company.ids}
+        if report_sudo.get_wkhtmltopdf_state() in ("ok", "upgrade"):
+            # Odoo itself answers with the HTML rendering when it cannot make PDFs (in tests).
+            content, report_type = report_sudo._render_qweb_pdf(
+                const.STATEMENT_REPORT, commercial.ids, data=data
+            )
+        else:
+            # Without wkhtmltopdf no PDF can be made: serve the printable HTML statement.
+            content, report_type = report_sudo._render_qweb_html(
+                const.STATEMENT_REPORT, commercial.ids, data=data
+            )
+        headers = [("Content-Length", len(content))]
+        if report_type == "pdf":
+            headers += [
+                ("Content-Type", "application/pdf"),
+                (
+                    "Content-Disposition",
+                    content_disposition("statement.pdf", disposition_type="inline"),
+                ),
+            ]
+        else:
+            headers.append(("Content-Type", "text/html; charset=utf-8"))
+        return request.make_response(content, headers)

@@ -1,0 +1,350 @@
+"""Payment history and statement, through real HTTP with portal users (issue 7)."""
+
+import threading
+from datetime import timedelta
+from unittest.mock import patch
+
+from lxml import html
+
+from odoo import Command, fields
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.servicecore_portal_pay.controllers.portal import PortalPayHistory
+
+
+class PortalBeyondCommon(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.ref("base.main_company")
+        cls.env = cls.env(context={**cls.env.context, "tracking_disable": True})
+        cls.currency = cls.company.currency_id
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.bank_journal = cls.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", cls.company.id)], limit=1
+        )
+        Partner = cls.env["res.partner"]
+        cls.customer_a = Partner.create({"name": "Beyond Customer A", "is_company": True})
+        cls.customer_b = Partner.create({"name": "Beyond Customer B", "is_company": True})
+        cls.dana = cls._contact(cls.customer_a, "beyond_dana", allowed=True)
+        cls.sam = cls._contact(cls.customer_a, "beyond_sam", allowed=False)
+        cls.lee = cls._contact(cls.customer_b, "beyond_lee", allowed=True)
+
+    @classmethod
+    def _contact(cls, customer, login, allowed):
+        contact = cls.env["res.partner"].create(
+            {
+                "name": login,
+                "parent_id": customer.id,
+                "type": "contact",
+                "email": f"{login}@example.com",
+                "portal_payment_enabled": allowed,
+            }
+        )
+        new_test_user(
+            cls.env,
+            login=login,
+            groups="base.group_portal",
+            partner_id=contact.id,
+            company_id=cls.company.id,
+        )
+        return contact
+
+    @classmethod
+    def _days(cls, days):
+        return cls.today + timedelta(days=days)
+
+    @classmethod
+    def _invoice(cls, partner, amount, invoice_days, due_days, move_type="out_invoice"):
+        move = cls.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "company_id": cls.company.id,
+                "invoice_date": cls._days(invoice_days),
+                "invoice_date_due": cls._days(due_days),
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Service", "quantity": 1, "price_unit": amount, "tax_ids": []}
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    @classmethod
+    def _register_payment(cls, invoices, amount, days):
+        wizard = (
+            cls.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create(
+                {
+                    "amount": amount,
+                    "payment_date": cls._days(days),
+                    "journal_id": cls.bank_journal.id,
+                }
+            )
+        )
+        return wizard._create_payments()
+
+    @classmethod
+    def _payment(cls, partner, amount, days, payment_type="inbound", post=True, **values):
+        payment = cls.env["account.payment"].create(
+            {
+                "payment_type": payment_type,
+                "partner_type": "customer",
+                "partner_id": partner.id,
+                "amount": amount,
+                "date": cls._days(days),
+                "journal_id": cls.bank_journal.id,
+                **values,
+            }
+        )
+        if post:
+            payment.action_post()
+        return payment
+
+    def _login(self, login):
+        self.authenticate(login, login)
+
+    def _get(self, url, **kwargs):
+        response = self.url_open(url, allow_redirects=False, **kwargs)
+        return response
+
+    def _page(self, url):
+        response = self._get(url)
+        self.assertEqual(response.status_code, 200, url)
+        return html.fromstring(response.content)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPayHistory(PortalBeyondCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.inv_1 = cls._invoice(cls.customer_a, 300.00, -100, -95)
+        cls.inv_0 = cls._invoice(cls.customer_a, 80.00, -75, -70)
+        cls.inv_2 = cls._invoice(cls.customer_a, 200.00, -50, -40)
+        cls.inv_3 = cls._invoice(cls.customer_a, 150.00, -20, -10)
+        cls.inv_b = cls._invoice(cls.customer_b, 999.00, -20, -10)
+        # Staff registered 280.00 on the oldest invoice 40 days ago.
+        cls.pay_regular = cls._register_payment(cls.inv_1, 280.00, -40)
+        # Dana paid 250.00 from the portal today: applied oldest first.
+        cls.pay_portal = cls._payment(
+            cls.customer_a, 250.00, 0, is_portal_payment=True, portal_pay_contact_id=cls.dana.id
+        )
+        cls.pay_portal._portal_pay_allocate()
+        # Noise that must never show in A's history.
+        cls.pay_b = cls._register_payment(cls.inv_b, 100.00, -1)
+        cls.pay_draft = cls._payment(cls.customer_a, 77.00, -2, post=False)
+        cls.pay_outbound = cls._payment(cls.customer_a, 33.00, -3, payment_type="outbound")
+
+    def _rows(self, tree):
+        rows = {}
+        for row in tree.xpath("//tr[hasclass('o_servicecore_portal_pay_history_row')]"):
+            paid = [
+                " ".join(div.text_content().split())
+                for div in row.xpath(".//td[hasclass('o_servicecore_portal_pay_history_paid')]/div")
+            ]
+            rows[row.get("data-payment-name")] = {
+                "paid": paid,
+                "text": " ".join(row.text_content().split()),
+            }
+        return rows
+
+    def test_allocation_fixture(self):
+        # The portal payment went oldest first: 20.00 left on INV 1, then 80.00, then 150.00.
+        self.assertEqual(
+            [(a.move_id, a.amount) for a in self.pay_portal.portal_pay_allocation_ids],
+            [(self.inv_1, 20.00), (self.inv_0, 80.00), (self.inv_2, 150.00)],
+        )
+
+    def test_history_lists_own_payments_with_invoices_paid(self):
+        self._login("beyond_dana")
+        rows = self._rows(self._page("/my/payments"))
+        self.assertEqual(list(rows), [self.pay_portal.name, self.pay_regular.name])
+        self.assertEqual(
+            rows[self.pay_portal.name]["paid"],
+            [
+                f"{self.inv_1.name}: $ 20.00",
+                f"{self.inv_0.name}: $ 80.00",
+                f"{self.inv_2.name}: $ 150.00",
+            ],
+        )
+        self.assertEqual(rows[self.pay_regular.name]["paid"], [f"{self.inv_1.name}: $ 280.00"])
+        portal_text = rows[self.pay_portal.name]["text"]
+        self.assertIn("$ 250.00", portal_text)
+        self.assertIn("Portal", portal_text)
+        self.assertIn("In Process", portal_text)
+        self.assertIn(self.pay_portal.payment_method_line_id.name, portal_text)
+        self.assertIn("$ 280.00", rows[self.pay_regular.name]["text"])
+
+    def test_history_date_filters(self):
+        self._login("beyond_dana")
+        this_month = self._rows(self._page("/my/payments?filterby=this_month"))
+        self.assertEqual(list(this_month), [self.pay_portal.name])
+        last_90 = self._rows(self._page("/my/payments?filterby=last_90_days"))
+        self.assertEqual(list(last_90), [self.pay_portal.name, self.pay_regular.name])
+        day = self._days(-40).isoformat()
+        explicit = self._rows(self._page(f"/my/payments?date_begin={day}&date_end={day}"))
+        self.assertEqual(list(explicit), [self.pay_regular.name])
+        # Unusable values are ignored: the whole history is shown.
+        junk = self._rows(self._page("/my/payments?filterby=nope&date_begin=31-02-x"))
+        self.assertEqual(list(junk), [self.pay_portal.name, self.pay_regular.name])
+        empty = self._page(f"/my/payments?date_end={self._days(-400).isoformat()}")
+        self.assertFalse(self._rows(empty))
+        self.assertTrue(empty.xpath("//p[hasclass('o_servicecore_portal_pay_history_empty')]"))
+
+    def test_history_paging(self):
+        self._login("beyond_dana")
+        with patch.object(PortalPayHistory, "_items_per_page", 1):
+            first = self._page("/my/payments?filterby=all")
+            second = self._page("/my/payments/page/2?filterby=all")
+        self.assertEqual(list(self._rows(first)), [self.pay_portal.name])
+        self.assertEqual(list(self._rows(second)), [self.pay_regular.name])
+        self.assertTrue(first.xpath("//a[contains(@href, '/my/payments/page/2?filterby=all')]"))
+
+    def test_history_access(self):
+        self._login("beyond_lee")
+        rows = self._rows(self._page("/my/payments"))
+        self.assertEqual(list(rows), [self.pay_b.name])
+        self.assertNotIn(self.inv_1.name, str(rows))
+
+        self._login("beyond_sam")
+        response = self._get("/my/payments")
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/my"))
+
+        self.authenticate(None, None)
+        response = self._get("/my/payments")
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers["Location"])
+
+    def test_home_entry_and_counter(self):
+        self._login("beyond_dana")
+        home = self._page("/my/home")
+        self.assertTrue(home.xpath("//a[@href='/my/payments']"))
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["portal_pay_payment_count"]}
+        )
+        self.assertEqual(counters["portal_pay_payment_count"], 2)
+
+        self._login("beyond_sam")
+        self.assertFalse(self._page("/my/home").xpath("//a[@href='/my/payments']"))
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["portal_pay_payment_count"]}
+        )
+        self.assertEqual(counters["portal_pay_payment_count"], 0)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPayStatement(PortalBeyondCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.inv_old = cls._invoice(cls.customer_a, 60.00, -130, -120)  # 90+
+        cls.inv_75 = cls._invoice(cls.customer_a, 80.00, -80, -75)  # 61-90
+        cls.inv_40 = cls._invoice(cls.customer_a, 200.00, -50, -40)  # 31-60
+        cls.inv_10 = cls._invoice(cls.customer_a, 150.00, -20, -10)  # 1-30
+        cls.inv_new = cls._invoice(cls.customer_a, 120.00, 0, 30)  # current
+        cls.refund = cls._invoice(cls.customer_a, 25.00, -5, -5, move_type="out_refund")
+        cls._register_payment(cls.inv_40, 150.00, -1)  # 50.00 left on it
+        cls._register_payment(cls._invoice(cls.customer_a, 10.00, -3, -3), 10.00, -1)  # paid
+        cls.inv_b = cls._invoice(cls.customer_b, 999.00, -20, -10)
+
+    def _statement(self):
+        response = self._get("/my/payment/statement")
+        self.assertEqual(response.status_code, 200)
+        return response
+
+    def _figures(self, tree):
+        sections = tree.xpath("//div[hasclass('o_servicecore_portal_pay_statement_section')]")
+        return [
+            {
+                "currency": section.get("data-currency"),
+                "items": [
+                    (row.get("data-move"), row.get("data-bucket"))
+                    for row in section.xpath(
+                        ".//tr[hasclass('o_servicecore_portal_pay_statement_item')]"
+                    )
+                ],
+                "totals": {
+                    cell.get("data-bucket"): " ".join(cell.text_content().split())
+                    for cell in section.xpath(".//td[@data-bucket]")
+                },
+            }
+            for section in sections
+        ]
+
+    def _expected_figures(self):
+        return [
+            {
+                "currency": self.currency.name,
+                "items": [
+                    (self.inv_old.name, "90_plus"),
+                    (self.inv_75.name, "61_90"),
+                    (self.inv_40.name, "31_60"),
+                    (self.inv_10.name, "1_30"),
+                    (self.refund.name, "1_30"),
+                    (self.inv_new.name, "current"),
+                ],
+                "totals": {
+                    "current": "$ 120.00",
+                    "1_30": "$ 125.00",
+                    "31_60": "$ 50.00",
+                    "61_90": "$ 80.00",
+                    "90_plus": "$ 60.00",
+                    "balance": "$ 435.00",
+                },
+            }
+        ]
+
+    def test_statement_report_html(self):
+        # QWeb's lazy content checks the thread's database like Odoo's own runner sets it;
+        # pytest-odoo's thread has none, so set it as a server thread would have it.
+        with patch.object(threading.current_thread(), "dbname", self.env.cr.dbname, create=True):
+            content, report_type = self.env["ir.actions.report"]._render_qweb_html(
+                "servicecore_portal_pay.action_report_portal_pay_statement",
+                self.customer_a.ids,
+                data={"company_ids": self.company.ids},
+            )
+        self.assertEqual(report_type, "html")
+        tree = html.fromstring(content)
+        self.assertEqual(self._figures(tree), self._expected_figures())
+        self.assertNotIn(self.inv_b.name, content.decode())
+
+    def test_statement_route(self):
+        self._login("beyond_dana")
+        response = self._statement()
+        # Odoo makes PDFs with wkhtmltopdf only outside tests; in tests (and on machines without
+        # wkhtmltopdf, where the route serves the printable page) it returns the HTML rendering.
+        self.assertEqual(response.headers["Content-Type"], "text/html; charset=utf-8")
+        tree = html.fromstring(response.content)
+        self.assertEqual(self._figures(tree), self._expected_figures())
+        self.assertIn("Beyond Customer A", response.text)
+        self.assertNotIn(self.inv_b.name, response.text)
+
+    def test_statement_access(self):
+        self._login("beyond_lee")
+        figures = self._figures(html.fromstring(self._statement().content))
+        self.assertEqual(len(figures), 1)
+        self.assertEqual(figures[0]["items"], [(self.inv_b.name, "1_30")])
+        self.assertEqual(figures[0]["totals"]["balance"], "$ 999.00")
+
+        self._login("beyond_sam")
+        response = self._get("/my/payment/statement")
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/my"))
+
+        self.authenticate(None, None)
+        response = self._get("/my/payment/statement")
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers["Location"])
+
+    def test_statement_empty(self):
+        self.inv_b.button_draft()
+        self._login("beyond_lee")
+        tree = html.fromstring(self._statement().content)
+        self.assertFalse(self._figures(tree))
+        self.assertTrue(tree.xpath("//p[hasclass('o_servicecore_portal_pay_statement_empty')]"))
