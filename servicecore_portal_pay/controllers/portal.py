@@ -325,3 +325,25 @@ class PortalPayHistory(PortalAccount):
         else:
             headers.append(("Content-Type", "text/html; charset=utf-8"))
         return request.make_response(content, headers)
+
+
+# === SAVED PAYMENT METHODS SHARED WITHIN A CUSTOMER === #
+
+
+class PortalPaySharedTokens(PortalAccount):
+    @http.route()
+    def archive_token(self, token_id):
+        """Override of `payment` to let a payer delete the saved methods their customer shares.
+
+        Stock Odoo lets users archive only their own tokens and their commercial partner's.
+        """
+        token_sudo = (
+            request.env["payment.token"]
+            .sudo()
+            ._portal_pay_shared_tokens(request.env.user.partner_id)
+            .filtered(lambda token: token.id == self._cast_as_int(token_id))
+        )
+        if token_sudo:
+            token_sudo.active = False
+            return None
+        return super().archive_token(token_id)

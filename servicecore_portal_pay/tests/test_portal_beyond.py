@@ -8,6 +8,7 @@ from lxml import html
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 
 from odoo.addons.servicecore_portal_pay.controllers.portal import PortalPayHistory
 
@@ -348,3 +349,146 @@ class TestPortalPayStatement(PortalBeyondCommon):
         tree = html.fromstring(self._statement().content)
         self.assertFalse(self._figures(tree))
         self.assertTrue(tree.xpath("//p[hasclass('o_servicecore_portal_pay_statement_empty')]"))
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPaySharedTokens(PortalBeyondCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pat = cls._contact(cls.customer_a, "beyond_pat", allowed=True)
+        cls._invoice(cls.customer_a, 500.00, -10, 20)
+        cls._invoice(cls.customer_b, 300.00, -10, 20)
+        method = cls.env.ref("payment.payment_method_unknown")
+        # A provider without an external API, like Odoo's own payment tests use.
+        cls.provider = cls.env["payment.provider"].create(
+            {
+                "name": "Beyond Test Provider",
+                "code": "none",
+                "state": "test",
+                "is_published": True,
+                "company_id": cls.company.id,
+                "payment_method_ids": [Command.set(method.ids)],
+                "allow_tokenization": True,
+            }
+        )
+        method.write({"active": True, "support_tokenization": True})
+        cls.tokens = {
+            name: cls.env["payment.token"].create(
+                {
+                    "provider_id": cls.provider.id,
+                    "payment_method_id": method.id,
+                    "partner_id": partner.id,
+                    "payment_details": digits,
+                    "provider_ref": f"ref-{name}",
+                }
+            )
+            for name, partner, digits in (
+                ("dana", cls.dana, "1111"),
+                ("pat", cls.pat, "2222"),
+                ("sam", cls.sam, "3333"),
+                ("customer", cls.customer_a, "4444"),
+                ("lee", cls.lee, "5555"),
+            )
+        }
+
+    def _share(self, enabled):
+        self.company.portal_pay_share_tokens = enabled
+
+    def _token_ids(self, tree):
+        return {
+            int(value)
+            for value in tree.xpath(
+                "//form[@id='o_payment_form']//input[@data-payment-option-type='token']"
+                "/@data-payment-option-id"
+            )
+        }
+
+    def _names(self, *names):
+        return {self.tokens[name].id for name in names}
+
+    def _pay_page(self):
+        return self._page("/my/payment?amount=100.00")
+
+    def _pay_with_token(self, token):
+        tree = self._pay_page()
+        access_token = tree.xpath("//form[@id='o_payment_form']/@data-access-token")[0]
+        return self.make_jsonrpc_request(
+            "/my/payment/transaction",
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": None,
+                "token_id": token.id,
+                "amount": "100.00",
+                "flow": "token",
+                "tokenization_requested": False,
+                "landing_route": "/my/payment/confirmation",
+                "is_validation": False,
+                "access_token": access_token,
+            },
+        )
+
+    def _transactions(self, token):
+        return self.env["payment.transaction"].search([("token_id", "=", token.id)])
+
+    def test_stock_rules_without_sharing(self):
+        self._share(False)
+        self._login("beyond_dana")
+        # Paying: only the payer's own cards (stock `_get_available_tokens`).
+        self.assertEqual(self._token_ids(self._pay_page()), self._names("dana"))
+        # Managing: own cards and the commercial partner's (stock validation rule).
+        methods = self._page("/my/payment_method")
+        self.assertEqual(self._token_ids(methods), self._names("dana", "customer"))
+        with self.assertRaises(JsonRpcException) as caught, self.assertLogs("odoo.http", "WARNING"):
+            self._pay_with_token(self.tokens["pat"])
+        self.assertEqual(caught.exception.args[0], "odoo.exceptions.ValidationError")
+        self.assertFalse(self._transactions(self.tokens["pat"]))
+
+    def test_shared_tokens_listed_for_payers(self):
+        self._share(True)
+        shared = self._names("dana", "pat", "sam", "customer")
+        self._login("beyond_dana")
+        self.assertEqual(self._token_ids(self._pay_page()), shared)
+        self.assertEqual(self._token_ids(self._page("/my/payment_method")), shared)
+        # Another customer's payer never sees them.
+        self._login("beyond_lee")
+        self.assertEqual(self._token_ids(self._pay_page()), self._names("lee"))
+        self.assertEqual(self._token_ids(self._page("/my/payment_method")), self._names("lee"))
+        # A contact who may not pay keeps the stock rules.
+        self._login("beyond_sam")
+        self.assertEqual(
+            self._token_ids(self._page("/my/payment_method")), self._names("sam", "customer")
+        )
+
+    def test_pay_with_sibling_token(self):
+        self._share(True)
+        self._login("beyond_dana")
+        result = self._pay_with_token(self.tokens["pat"])
+        tx = self._transactions(self.tokens["pat"])
+        self.assertEqual(len(tx), 1)
+        self.assertEqual(result["reference"], tx.reference)
+        self.assertEqual(tx.partner_id, self.dana)
+        self.assertEqual(tx.amount, 100.00)
+        self.assertTrue(tx.portal_pay_account)
+        # Another customer's card stays refused.
+        with self.assertRaises(JsonRpcException) as caught, self.assertLogs("odoo.http", "WARNING"):
+            self._pay_with_token(self.tokens["lee"])
+        self.assertEqual(caught.exception.args[0], "odoo.exceptions.ValidationError")
+        self.assertFalse(self._transactions(self.tokens["lee"]))
+
+    def test_archive_shared_token(self):
+        self._share(True)
+        self._login("beyond_lee")
+        self.make_jsonrpc_request("/payment/archive_token", {"token_id": self.tokens["pat"].id})
+        self.assertTrue(self.tokens["pat"].active)
+        self._login("beyond_dana")
+        self.make_jsonrpc_request("/payment/archive_token", {"token_id": self.tokens["pat"].id})
+        self.assertFalse(self.tokens["pat"].active)
+
+    def test_archive_without_sharing(self):
+        self._share(False)
+        self._login("beyond_dana")
+        self.make_jsonrpc_request("/payment/archive_token", {"token_id": self.tokens["pat"].id})
+        self.assertTrue(self.tokens["pat"].active)
+        self.make_jsonrpc_request("/payment/archive_token", {"token_id": self.tokens["dana"].id})
+        self.assertFalse(self.tokens["dana"].active)
