@@ -17,6 +17,7 @@
         "views/account_payment_views.xml",
         "views/portal_templates.xml",
         "views/portal_history_templates.xml",
+        "views/portal_currency_templates.xml",
         "report/portal_pay_statement_report.xml",
     ],
     "demo": [

@@ -9,8 +9,12 @@ from odoo.addons.servicecore_portal_pay import const
 
 
 class PaymentPortal(payment.PaymentPortal):
-    @route(const.TRANSACTION_ROUTE, type="jsonrpc", auth="user")
-    def portal_pay_transaction(self, **kwargs):
+    @route(
+        [const.TRANSACTION_ROUTE, f"{const.TRANSACTION_ROUTE}/<int:currency_id>"],
+        type="jsonrpc",
+        auth="user",
+    )
+    def portal_pay_transaction(self, currency_id=None, **kwargs):
         """Create the transaction of a Make a Payment form and return its processing values.
 
         Only the payment form's standard parameters are accepted; the partner, currency,
@@ -28,7 +32,15 @@ class PaymentPortal(payment.PaymentPortal):
             raise ValidationError(
                 request.env._("Unexpected parameters: %(keys)s", keys=", ".join(sorted(rejected)))
             )
-        context = request.env.user.partner_id._portal_pay_context(request.env.company)
+        currency = None
+        if currency_id is not None:
+            # The currency the page was rendered in; the access token below must match it.
+            currency = request.env["res.currency"].browse(self._cast_as_int(currency_id)).exists()
+            if not currency:
+                raise ValidationError(
+                    request.env._("Your account cannot be paid in this currency.")
+                )
+        context = request.env.user.partner_id._portal_pay_context(request.env.company, currency)
         if context is None:
             raise Forbidden()
         partner, company, currency = context["partner"], context["company"], context["currency"]

@@ -29,18 +29,33 @@ class PortalAccount(portal.PortalAccount):
 
     # === MAKE A PAYMENT === #
 
-    def _portal_pay_context(self):
+    def _portal_pay_context(self, currency_id=None):
+        """The payment context of the user, in the currency asked for (default: the company's).
+
+        :raise ValidationError: if the currency is unknown or not accepted for this account
+        """
         user = request.env.user
         if user._is_public():
             return None
-        return user.partner_id._portal_pay_context(request.env.company)
+        currency = None
+        if currency_id is not None:
+            currency = request.env["res.currency"].browse(self._cast_as_int(currency_id)).exists()
+            if not currency:
+                raise ValidationError(
+                    request.env._("Your account cannot be paid in this currency.")
+                )
+        return user.partner_id._portal_pay_context(request.env.company, currency)
 
     @http.route(
         const.PAGE_ROUTE, type="http", auth="user", methods=["GET"], website=True, sitemap=False
     )
-    def portal_pay_page(self, amount=None, **kwargs):
+    def portal_pay_page(self, amount=None, currency_id=None, **kwargs):
         """Make a Payment: the account balance and amount step, then the payment form step."""
-        context = self._portal_pay_context()
+        try:
+            context = self._portal_pay_context(currency_id)
+        except ValidationError:
+            # An unknown currency or one the account has nothing in: back to the default one.
+            return request.redirect(const.PAGE_ROUTE)
         if context is None:
             return request.redirect("/my")
         values = self._portal_pay_page_values(context)
@@ -70,7 +85,10 @@ class PortalAccount(portal.PortalAccount):
             "today": fields.Date.context_today(commercial),
             "amount_input": f"{default_amount:.{places}f}" if default_amount else "",
             "allow_overpayment": summary["company"].portal_pay_overpayment == "credit",
-            "min_amount": summary["company"].portal_pay_min_amount,
+            "min_amount": float(
+                commercial._portal_pay_min_amount(summary["company"], summary["currency"])
+            ),
+            "balances": context["balances"],
         }
 
     def _portal_pay_form_values(self, context, amount):
@@ -120,7 +138,10 @@ class PortalAccount(portal.PortalAccount):
             "show_tokenize_input_mapping": self._compute_show_tokenize_input_mapping(
                 providers_sudo
             ),
-            "transaction_route": const.TRANSACTION_ROUTE,
+            # A currency other than the company's is selected by the route, bound by the token.
+            "transaction_route": const.TRANSACTION_ROUTE
+            if currency == company.currency_id
+            else f"{const.TRANSACTION_ROUTE}/{currency.id}",
             "landing_route": const.CONFIRMATION_ROUTE,
             "access_token": self._portal_pay_access_token(partner, amount, currency),
             "reference_prefix": const.REFERENCE_PREFIX,
@@ -151,7 +172,10 @@ class PortalAccount(portal.PortalAccount):
             or tx_sudo.partner_id != request.env.user.partner_id
         ):
             raise NotFound()
-        context = self._portal_pay_context()
+        try:
+            context = self._portal_pay_context(tx_sudo.currency_id.id)
+        except ValidationError:
+            context = None  # Nothing is left open in that currency: the new balance is zero.
         values = {
             **self._prepare_portal_layout_values(),
             "page_name": "portal_pay_confirmation",

@@ -106,6 +106,34 @@ class PortalBeyondCommon(HttpCase):
             payment.action_post()
         return payment
 
+    @classmethod
+    def _create_provider(cls):
+        """A provider without an external API, like Odoo's own payment tests use, with a
+        payment method line on the bank journal so confirmed transactions create payments."""
+        method = cls.env.ref("payment.payment_method_unknown")
+        provider = cls.env["payment.provider"].create(
+            {
+                "name": "Beyond Test Provider",
+                "code": "none",
+                "state": "test",
+                "is_published": True,
+                "company_id": cls.company.id,
+                "payment_method_ids": [Command.set(method.ids)],
+                "allow_tokenization": True,
+            }
+        )
+        method.write({"active": True, "support_tokenization": True})
+        provider.journal_id = cls.bank_journal
+        cls.env["account.payment.method.line"].create(
+            {
+                "name": "Beyond Test Provider",
+                "journal_id": cls.bank_journal.id,
+                "payment_method_id": cls.env.ref("account.account_payment_method_manual_in").id,
+                "payment_provider_id": provider.id,
+            }
+        )
+        return provider, method
+
     def _login(self, login):
         self.authenticate(login, login)
 
@@ -359,20 +387,7 @@ class TestPortalPaySharedTokens(PortalBeyondCommon):
         cls.pat = cls._contact(cls.customer_a, "beyond_pat", allowed=True)
         cls._invoice(cls.customer_a, 500.00, -10, 20)
         cls._invoice(cls.customer_b, 300.00, -10, 20)
-        method = cls.env.ref("payment.payment_method_unknown")
-        # A provider without an external API, like Odoo's own payment tests use.
-        cls.provider = cls.env["payment.provider"].create(
-            {
-                "name": "Beyond Test Provider",
-                "code": "none",
-                "state": "test",
-                "is_published": True,
-                "company_id": cls.company.id,
-                "payment_method_ids": [Command.set(method.ids)],
-                "allow_tokenization": True,
-            }
-        )
-        method.write({"active": True, "support_tokenization": True})
+        cls.provider, method = cls._create_provider()
         cls.tokens = {
             name: cls.env["payment.token"].create(
                 {
@@ -492,3 +507,164 @@ class TestPortalPaySharedTokens(PortalBeyondCommon):
         self.assertTrue(self.tokens["pat"].active)
         self.make_jsonrpc_request("/payment/archive_token", {"token_id": self.tokens["dana"].id})
         self.assertFalse(self.tokens["dana"].active)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPayCurrencies(PortalBeyondCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.env.ref("base.EUR")
+        cls.eur.active = True
+        # 1 USD = 0.80 EUR: the company minimum of 1.00 USD is 0.80 EUR.
+        cls.env["res.currency.rate"].create(
+            {
+                "name": cls._days(-400),
+                "rate": 0.8,
+                "currency_id": cls.eur.id,
+                "company_id": cls.company.id,
+            }
+        )
+        cls.company.portal_pay_min_amount = 1.00
+        cls.gbp = cls.env.ref("base.GBP")
+        cls.gbp.active = True
+        cls.inv_usd = cls._invoice(cls.customer_a, 400.00, -20, -10)
+        cls.eur_1 = cls._invoice_in(cls.eur, 100.00, -40, -30)
+        cls.eur_2 = cls._invoice_in(cls.eur, 250.00, -10, -5)
+        cls.provider, cls.method = cls._create_provider()
+
+    @classmethod
+    def _invoice_in(cls, currency, amount, invoice_days, due_days):
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.customer_a.id,
+                "currency_id": currency.id,
+                "invoice_date": cls._days(invoice_days),
+                "invoice_date_due": cls._days(due_days),
+                "invoice_line_ids": [
+                    Command.create(
+                        {"name": "Service", "quantity": 1, "price_unit": amount, "tax_ids": []}
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def _text(self, nodes):
+        return [" ".join(node.text_content().split()) for node in nodes]
+
+    def _balance(self, tree):
+        return self._text(tree.xpath("//*[@id='portal_pay_figure_balance']"))[0]
+
+    def _items(self, tree):
+        return self._text(tree.xpath("//tr[hasclass('o_servicecore_portal_pay_item')]/td[1]/a[1]"))
+
+    def _pay(self, currency, amount, route=None):
+        tree = self._page(f"/my/payment?currency_id={currency.id}&amount={amount}")
+        form = tree.xpath("//form[@id='o_payment_form']")[0]
+        return self.make_jsonrpc_request(
+            route or form.get("data-transaction-route"),
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.method.id,
+                "token_id": None,
+                "amount": float(amount),
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": "/my/payment/confirmation",
+                "is_validation": False,
+                "access_token": form.get("data-access-token"),
+            },
+        )
+
+    def test_balance_per_currency(self):
+        self._login("beyond_dana")
+        tree = self._page("/my/payment")
+        switcher = tree.xpath("//nav[hasclass('o_servicecore_portal_pay_currencies')]//a")
+        self.assertEqual(self._text(switcher), ["USD: $ 400.00", "EUR: 350.00 €"])
+        self.assertEqual(switcher[0].get("aria-current"), "page")
+        self.assertEqual(self._balance(tree), "$ 400.00")
+        self.assertEqual(self._items(tree), [self.inv_usd.name])
+
+        tree = self._page(f"/my/payment?currency_id={self.eur.id}")
+        self.assertEqual(self._balance(tree), "350.00 €")
+        self.assertEqual(self._items(tree), [self.eur_1.name, self.eur_2.name])
+        self.assertEqual(
+            tree.xpath(
+                "//form[hasclass('o_servicecore_portal_pay_amount_form')]"
+                "//input[@name='currency_id']/@value"
+            ),
+            [str(self.eur.id)],
+        )
+
+    def test_single_currency_has_no_switcher(self):
+        self._invoice(self.customer_b, 50.00, -5, 5)
+        self._login("beyond_lee")
+        tree = self._page("/my/payment")
+        self.assertFalse(tree.xpath("//nav[hasclass('o_servicecore_portal_pay_currencies')]"))
+
+    def test_only_currencies_with_open_items(self):
+        self._login("beyond_dana")
+        for value in (self.gbp.id, "abc", 999999):
+            with self.subTest(currency_id=value):
+                response = self._get(f"/my/payment?currency_id={value}")
+                self.assertEqual(response.status_code, 303)
+                self.assertTrue(response.headers["Location"].endswith("/my/payment"))
+        self._login("beyond_lee")  # Customer B owes nothing in EUR.
+        response = self._get(f"/my/payment?currency_id={self.eur.id}")
+        self.assertEqual(response.status_code, 303)
+
+    def test_amount_validated_in_selected_currency(self):
+        self._login("beyond_dana")
+        base = f"/my/payment?currency_id={self.eur.id}&amount="
+        self.assertEqual(self._get(base + "350.01").status_code, 400)  # above the EUR balance
+        self.assertEqual(self._get(base + "0.79").status_code, 400)  # below 1.00 USD in EUR
+        self.assertEqual(self._get(base + "0.80").status_code, 200)
+        tree = self._page(base + "350.00")
+        form = tree.xpath("//form[@id='o_payment_form']")[0]
+        self.assertEqual(form.get("data-currency-id"), str(self.eur.id))
+        self.assertEqual(
+            form.get("data-transaction-route"), f"/my/payment/transaction/{self.eur.id}"
+        )
+        # The USD page keeps the plain route; 400.00 is fine in USD.
+        usd = self._page("/my/payment?amount=400.00").xpath("//form[@id='o_payment_form']")[0]
+        self.assertEqual(usd.get("data-transaction-route"), "/my/payment/transaction")
+
+    def test_pay_one_currency(self):
+        self._login("beyond_dana")
+        result = self._pay(self.eur, "150.00")
+        tx = self.env["payment.transaction"].search([("reference", "=", result["reference"])])
+        self.assertEqual((tx.currency_id, tx.amount, tx.partner_id), (self.eur, 150.00, self.dana))
+        tx._set_done()
+        tx._post_process()
+        payment = tx.payment_id
+        self.assertEqual((payment.currency_id, payment.amount), (self.eur, 150.00))
+        self.assertEqual(
+            [(a.move_id, a.amount, a.residual_after) for a in payment.portal_pay_allocation_ids],
+            [(self.eur_1, 100.00, 0.00), (self.eur_2, 50.00, 200.00)],
+        )
+        self.assertEqual(self.eur_2.amount_residual, 200.00)
+        self.assertEqual(self.inv_usd.amount_residual, 400.00)
+
+    def test_token_binds_currency(self):
+        self._login("beyond_dana")
+        # A EUR form's token is refused by the USD route, and the other way round.
+        for currency, route in (
+            (self.eur, "/my/payment/transaction"),
+            (self.company.currency_id, f"/my/payment/transaction/{self.eur.id}"),
+        ):
+            with (
+                self.subTest(currency=currency.name),
+                self.assertRaises(JsonRpcException) as caught,
+                self.assertLogs("odoo.http", "WARNING"),
+            ):
+                self._pay(currency, "100.00", route=route)
+            self.assertEqual(caught.exception.args[0], "odoo.exceptions.ValidationError")
+        # A currency the account has nothing in is refused before anything else.
+        with self.assertRaises(JsonRpcException), self.assertLogs("odoo.http", "WARNING"):
+            self._pay(self.eur, "100.00", route=f"/my/payment/transaction/{self.gbp.id}")
+        self.assertFalse(
+            self.env["payment.transaction"].search([("partner_id", "=", self.dana.id)])
+        )
