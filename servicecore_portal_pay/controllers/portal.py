@@ -88,7 +88,7 @@ class PortalAccount(portal.PortalAccount):
             "min_amount": float(
                 commercial._portal_pay_min_amount(summary["company"], summary["currency"])
             ),
-            "balances": context["balances"],
+            "balances": commercial._portal_pay_balances(summary["company"]),
         }
 
     def _portal_pay_form_values(self, context, amount):

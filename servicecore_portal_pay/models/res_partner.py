@@ -98,15 +98,16 @@ class ResPartner(models.Model):
             return None
         commercial_sudo = self.commercial_partner_id.sudo()
         currency = currency or company.currency_id
-        balances = commercial_sudo._portal_pay_balances(company)
-        if currency not in balances:
+        # The company currency is always accepted; others only where the account has open items
+        # (checked only then, so the usual case costs no query).
+        other = currency != company.currency_id
+        if other and currency not in commercial_sudo._portal_pay_balances(company):
             raise ValidationError(self.env._("Your account cannot be paid in this currency."))
         return {
             "partner": self,
             "commercial_partner": commercial_sudo,
             "company": company,
             "currency": currency,
-            "balances": balances,
             "summary": commercial_sudo._portal_pay_summary(company, currency),
         }
 
