@@ -18,6 +18,7 @@
         "views/portal_templates.xml",
         "views/portal_history_templates.xml",
         "views/portal_currency_templates.xml",
+        "views/portal_choose_templates.xml",
         "report/portal_pay_statement_report.xml",
     ],
     "demo": [

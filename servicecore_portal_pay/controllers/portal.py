@@ -59,10 +59,17 @@ class PortalAccount(portal.PortalAccount):
         if context is None:
             return request.redirect("/my")
         values = self._portal_pay_page_values(context)
-        if amount is None:
+        # "Choose invoices": ticked items arrive as repeated `line_ids` (checkboxes) or a list.
+        chosen = ",".join(request.httprequest.args.getlist("line_ids"))
+        if amount is None and not chosen:
             return request.render("servicecore_portal_pay.portal_pay_page", values)
         values["amount_input"] = amount
         try:
+            if chosen:
+                context = self._portal_pay_choose(context, chosen)
+                values["chosen_line_ids"] = context["summary"]["debit_lines"].ids
+                if not amount:  # Without a typed amount the chosen items are paid in full.
+                    amount = values["amount_input"] = f"{context['summary']['balance']:f}"
             amount = context["commercial_partner"]._portal_pay_validate_amount(
                 amount, context["summary"]
             )
@@ -71,6 +78,13 @@ class PortalAccount(portal.PortalAccount):
             return request.render("servicecore_portal_pay.portal_pay_page", values, status=400)
         values.update(self._portal_pay_form_values(context, amount))
         return request.render("servicecore_portal_pay.portal_pay_form_page", values)
+
+    @staticmethod
+    def _portal_pay_choose(context, chosen):
+        """The payment context restricted to the chosen items (see `_portal_pay_select`)."""
+        commercial = context["commercial_partner"]
+        line_ids = commercial._portal_pay_parse_selection(chosen)
+        return {**context, "summary": commercial._portal_pay_select(context["summary"], line_ids)}
 
     def _portal_pay_page_values(self, context):
         summary = context["summary"]
@@ -138,21 +152,33 @@ class PortalAccount(portal.PortalAccount):
             "show_tokenize_input_mapping": self._compute_show_tokenize_input_mapping(
                 providers_sudo
             ),
-            # A currency other than the company's is selected by the route, bound by the token.
-            "transaction_route": const.TRANSACTION_ROUTE
-            if currency == company.currency_id
-            else f"{const.TRANSACTION_ROUTE}/{currency.id}",
+            # A currency other than the company's and the chosen items are selected by the
+            # route, and bound by the access token.
+            "transaction_route": self._portal_pay_transaction_route(
+                company, currency, summary.get("selection")
+            ),
             "landing_route": const.CONFIRMATION_ROUTE,
-            "access_token": self._portal_pay_access_token(partner, amount, currency),
+            "access_token": self._portal_pay_access_token(
+                partner, amount, currency, summary.get("selection")
+            ),
             "reference_prefix": const.REFERENCE_PREFIX,
         }
 
     @staticmethod
-    def _portal_pay_access_token(partner, amount, currency):
-        """Bind a payment form to its payer, amount and currency (see `const`)."""
-        return payment_utils.generate_access_token(
-            const.ACCESS_TOKEN_SCOPE, partner.id, f"{amount:f}", currency.id
-        )
+    def _portal_pay_access_token(partner, amount, currency, selection=None):
+        """Bind a payment form to its payer, amount, currency and chosen items (see `const`)."""
+        values = [partner.id, f"{amount:f}", currency.id]
+        if selection:
+            values.append(selection)
+        return payment_utils.generate_access_token(const.ACCESS_TOKEN_SCOPE, *values)
+
+    @staticmethod
+    def _portal_pay_transaction_route(company, currency, selection=None):
+        if selection:
+            return f"{const.TRANSACTION_ROUTE}/{currency.id}/{selection}"
+        if currency != company.currency_id:
+            return f"{const.TRANSACTION_ROUTE}/{currency.id}"
+        return const.TRANSACTION_ROUTE
 
     @http.route(
         const.CONFIRMATION_ROUTE,

@@ -126,6 +126,9 @@ class AccountPayment(models.Model):
         open_lines = open_lines.filtered(
             lambda line: line.account_id == self.destination_account_id and line != payment_line
         )
+        if chosen := self.payment_transaction_id.portal_pay_line_ids:
+            # "Choose invoices" mode: only the items the customer chose, still oldest first.
+            open_lines &= chosen
         self._portal_pay_lock_lines(open_lines)
         open_lines.invalidate_recordset(["amount_residual", "amount_residual_currency"])
         debit_lines = open_lines.filtered(lambda line: line.amount_residual_currency > 0)

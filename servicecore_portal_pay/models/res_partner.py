@@ -242,6 +242,50 @@ class ResPartner(models.Model):
             )
         return allocation.quantize(minimum, currency.decimal_places)
 
+    @api.model
+    def _portal_pay_parse_selection(self, text):
+        """Parse the receivable lines ticked in "Choose invoices" mode.
+
+        :param str text: line ids separated by commas, e.g. ``"12,15"``
+        :return: the distinct ids, sorted (the canonical selection bound by the access token)
+        :rtype: list
+        :raise ValidationError: if the text is not a list of ids
+        """
+        parts = [part.strip() for part in (text or "").split(",") if part.strip()]
+        if not parts or not all(part.isdigit() and part.isascii() for part in parts):
+            raise ValidationError(self.env._("Choose the invoices you want to pay."))
+        return sorted({int(part) for part in parts})
+
+    def _portal_pay_select(self, summary, line_ids):
+        """Restrict a summary to the open items the customer chose ("Choose invoices" mode).
+
+        The chosen lines keep the oldest-first order and their total becomes the most that can
+        be paid (the same amount rules apply).
+
+        :param dict summary: the result of :meth:`_portal_pay_summary`
+        :param list line_ids: the chosen receivable lines (see :meth:`_portal_pay_parse_selection`)
+        :return: a copy of ``summary`` with the chosen ``debit_lines``, their total as
+                 ``balance`` and the canonical ``selection`` (ids joined by commas)
+        :rtype: dict
+        :raise ValidationError: if a chosen item is not an open item of this account
+        """
+        chosen = summary["debit_lines"].filtered(lambda line: line.id in line_ids)
+        if len(chosen) != len(line_ids):
+            raise ValidationError(
+                self.env._("Some of the invoices you chose are no longer open. Reload the page.")
+            )
+        places = summary["currency"].decimal_places
+        total = sum(
+            (allocation.quantize(line.amount_residual_currency, places) for line in chosen),
+            allocation.quantize(0, places),
+        )
+        return {
+            **summary,
+            "debit_lines": chosen,
+            "balance": total,
+            "selection": ",".join(str(line_id) for line_id in sorted(line_ids)),
+        }
+
     def _portal_pay_default_amount(self, summary):
         """Amount proposed on the page, following the company's setting."""
         company = summary["company"]

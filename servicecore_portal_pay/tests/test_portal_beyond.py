@@ -559,7 +559,7 @@ class TestPortalPayCurrencies(PortalBeyondCommon):
         return self._text(tree.xpath("//*[@id='portal_pay_figure_balance']"))[0]
 
     def _items(self, tree):
-        return self._text(tree.xpath("//tr[hasclass('o_servicecore_portal_pay_item')]/td[1]/a[1]"))
+        return self._text(tree.xpath("//tr[hasclass('o_servicecore_portal_pay_item')]/td/a[1]"))
 
     def _pay(self, currency, amount, route=None):
         tree = self._page(f"/my/payment?currency_id={currency.id}&amount={amount}")
@@ -665,6 +665,149 @@ class TestPortalPayCurrencies(PortalBeyondCommon):
         # A currency the account has nothing in is refused before anything else.
         with self.assertRaises(JsonRpcException), self.assertLogs("odoo.http", "WARNING"):
             self._pay(self.eur, "100.00", route=f"/my/payment/transaction/{self.gbp.id}")
+        self.assertFalse(
+            self.env["payment.transaction"].search([("partner_id", "=", self.dana.id)])
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPayChooseInvoices(PortalBeyondCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.c1 = cls._invoice(cls.customer_a, 100.00, -40, -30)
+        cls.c2 = cls._invoice(cls.customer_a, 200.00, -30, -20)
+        cls.c3 = cls._invoice(cls.customer_a, 300.00, -20, -10)
+        cls.c4 = cls._invoice(cls.customer_a, 400.00, 0, 10)
+        cls.refund = cls._invoice(cls.customer_a, 50.00, -5, -5, move_type="out_refund")
+        cls.other = cls._invoice(cls.customer_b, 999.00, -20, -10)
+        cls.provider, cls.method = cls._create_provider()
+
+    @staticmethod
+    def _line(move):
+        return move.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+
+    def _ids(self, *moves):
+        return ",".join(str(self._line(move).id) for move in moves)
+
+    def _plan(self, tree):
+        return [
+            " ".join(row.text_content().split())
+            for row in tree.xpath("//tr[hasclass('o_servicecore_portal_pay_plan_row')]")
+        ]
+
+    def _form(self, query):
+        tree = self._page(f"/my/payment?{query}")
+        return tree, tree.xpath("//form[@id='o_payment_form']")[0]
+
+    def _post(self, route, access_token, amount):
+        return self.make_jsonrpc_request(
+            route,
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.method.id,
+                "token_id": None,
+                "amount": amount,
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": "/my/payment/confirmation",
+                "is_validation": False,
+                "access_token": access_token,
+            },
+        )
+
+    def test_page_lists_checkboxes(self):
+        self._login("beyond_dana")
+        tree = self._page("/my/payment")
+        boxes = tree.xpath("//input[hasclass('o_servicecore_portal_pay_choose')]")
+        # One per open invoice line (not for the credit note), none ticked, bound to the form.
+        self.assertEqual(
+            [box.get("value") for box in boxes],
+            self._ids(self.c1, self.c2, self.c3, self.c4).split(","),
+        )
+        self.assertFalse([box for box in boxes if box.get("checked")])
+        self.assertEqual({box.get("form") for box in boxes}, {"portal_pay_amount_form"})
+        self.assertTrue(tree.xpath("//form[@id='portal_pay_amount_form']"))
+
+    def test_chosen_items_paid_in_full_by_default(self):
+        self._login("beyond_dana")
+        # Repeated checkboxes, in any order: the amount is their total.
+        query = f"line_ids={self._line(self.c3).id}&line_ids={self._line(self.c1).id}"
+        tree, form = self._form(query)
+        self.assertEqual(form.get("data-amount"), "400.0")
+        self.assertEqual(
+            self._plan(tree), [f"{self.c1.name} $ 100.00 Paid", f"{self.c3.name} $ 300.00 Paid"]
+        )
+        self.assertEqual(
+            form.get("data-transaction-route"),
+            f"/my/payment/transaction/{self.currency.id}/{self._ids(self.c1, self.c3)}",
+        )
+
+    def test_partial_amount_oldest_first_among_chosen(self):
+        self._login("beyond_dana")
+        tree, _form = self._form(f"line_ids={self._ids(self.c3, self.c1)}&amount=250.00")
+        self.assertEqual(
+            self._plan(tree),
+            [f"{self.c1.name} $ 100.00 Paid", f"{self.c3.name} $ 150.00 $ 150.00"],
+        )
+
+    def test_invalid_choices(self):
+        self._login("beyond_dana")
+        cases = {
+            f"line_ids={self._ids(self.c1, self.c3)}&amount=400.01": "cannot exceed",
+            f"line_ids={self._ids(self.c1, self.other)}": "no longer open",
+            f"line_ids={self._ids(self.refund)}": "no longer open",
+            "line_ids=abc": "Choose the invoices",
+            "line_ids=1e3": "Choose the invoices",
+        }
+        for query, message in cases.items():
+            with self.subTest(query=query):
+                response = self._get(f"/my/payment?{query}")
+                self.assertEqual(response.status_code, 400)
+                error = html.fromstring(response.content).xpath(
+                    "//*[@id='portal_pay_amount_error']"
+                )
+                self.assertIn(message, error[0].text_content())
+
+    def test_pay_chosen_items(self):
+        self._login("beyond_dana")
+        _tree, form = self._form(f"line_ids={self._ids(self.c1, self.c3)}&amount=250.00")
+        result = self._post(
+            form.get("data-transaction-route"), form.get("data-access-token"), 250.0
+        )
+        tx = self.env["payment.transaction"].search([("reference", "=", result["reference"])])
+        self.assertEqual(tx.portal_pay_line_ids, self._line(self.c1) | self._line(self.c3))
+        tx._set_done()
+        tx._post_process()
+        self.assertEqual(
+            [
+                (a.move_id, a.amount, a.residual_after)
+                for a in tx.payment_id.portal_pay_allocation_ids
+            ],
+            [(self.c1, 100.00, 0.00), (self.c3, 150.00, 150.00)],
+        )
+        self.assertEqual(self.c2.amount_residual, 200.00)
+        self.assertEqual(self.c4.amount_residual, 400.00)
+
+    def test_token_binds_the_choice(self):
+        self._login("beyond_dana")
+        _tree, form = self._form(f"line_ids={self._ids(self.c1, self.c3)}&amount=250.00")
+        token = form.get("data-access-token")
+        base = f"/my/payment/transaction/{self.currency.id}"
+        for route in (
+            "/my/payment/transaction",  # the whole account instead
+            f"{base}/{self._ids(self.c1, self.c2)}",  # other invoices
+            f"{base}/{self._ids(self.c1, self.other)}",  # another customer's invoice
+        ):
+            with (
+                self.subTest(route=route),
+                self.assertRaises(JsonRpcException) as caught,
+                self.assertLogs("odoo.http", "WARNING"),
+            ):
+                self._post(route, token, 250.0)
+            self.assertEqual(caught.exception.args[0], "odoo.exceptions.ValidationError")
         self.assertFalse(
             self.env["payment.transaction"].search([("partner_id", "=", self.dana.id)])
         )
