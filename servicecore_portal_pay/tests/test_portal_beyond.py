@@ -718,6 +718,11 @@ class TestPortalPayChooseInvoices(PortalBeyondCommon):
             },
         )
 
+    def test_choose_in_browser(self):
+        self.start_tour(
+            "/my/payment", "servicecore_portal_pay_choose_invoices", login="beyond_dana"
+        )
+
     def test_page_lists_checkboxes(self):
         self._login("beyond_dana")
         tree = self._page("/my/payment")
