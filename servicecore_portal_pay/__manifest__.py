@@ -16,6 +16,10 @@
         "views/res_config_settings_views.xml",
         "views/account_payment_views.xml",
         "views/portal_templates.xml",
+        "views/portal_history_templates.xml",
+        "views/portal_currency_templates.xml",
+        "views/portal_choose_templates.xml",
+        "report/portal_pay_statement_report.xml",
     ],
     "demo": [
         "demo/portal_pay_demo.xml",

@@ -23,6 +23,9 @@ TRANSACTION_ROUTE_KEYS = frozenset(
 CONFIRMATION_ROUTE = "/my/payment/confirmation"
 PAGE_ROUTE = "/my/payment"
 TRANSACTION_ROUTE = "/my/payment/transaction"
+HISTORY_ROUTE = "/my/payments"
+STATEMENT_ROUTE = "/my/payment/statement"
+STATEMENT_REPORT = "servicecore_portal_pay.action_report_portal_pay_statement"
 
 # Prefix of the transaction references ("ACCT-20261125-0001"-like via Odoo's sequence logic).
 REFERENCE_PREFIX = "ACCT"

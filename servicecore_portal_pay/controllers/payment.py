@@ -1,5 +1,6 @@
 from werkzeug.exceptions import Forbidden
 
+from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.http import request, route
 
@@ -9,8 +10,16 @@ from odoo.addons.servicecore_portal_pay import const
 
 
 class PaymentPortal(payment.PaymentPortal):
-    @route(const.TRANSACTION_ROUTE, type="jsonrpc", auth="user")
-    def portal_pay_transaction(self, **kwargs):
+    @route(
+        [
+            const.TRANSACTION_ROUTE,
+            f"{const.TRANSACTION_ROUTE}/<int:currency_id>",
+            f"{const.TRANSACTION_ROUTE}/<int:currency_id>/<string:line_ids>",
+        ],
+        type="jsonrpc",
+        auth="user",
+    )
+    def portal_pay_transaction(self, currency_id=None, line_ids=None, **kwargs):
         """Create the transaction of a Make a Payment form and return its processing values.
 
         Only the payment form's standard parameters are accepted; the partner, currency,
@@ -28,19 +37,33 @@ class PaymentPortal(payment.PaymentPortal):
             raise ValidationError(
                 request.env._("Unexpected parameters: %(keys)s", keys=", ".join(sorted(rejected)))
             )
-        context = request.env.user.partner_id._portal_pay_context(request.env.company)
+        currency = None
+        if currency_id is not None:
+            # The currency the page was rendered in; the access token below must match it.
+            currency = request.env["res.currency"].browse(self._cast_as_int(currency_id)).exists()
+            if not currency:
+                raise ValidationError(
+                    request.env._("Your account cannot be paid in this currency.")
+                )
+        context = request.env.user.partner_id._portal_pay_context(request.env.company, currency)
         if context is None:
             raise Forbidden()
         partner, company, currency = context["partner"], context["company"], context["currency"]
+        summary = context["summary"]
+        if line_ids is not None:
+            # "Choose invoices": the chosen items, re-checked as open, bound by the token.
+            commercial = context["commercial_partner"]
+            summary = commercial._portal_pay_select(
+                summary, commercial._portal_pay_parse_selection(line_ids)
+            )
         amount = context["commercial_partner"]._portal_pay_validate_amount(
-            kwargs.get("amount"), context["summary"]
+            kwargs.get("amount"), summary
         )
+        token_values = [partner.id, f"{amount:f}", currency.id]
+        if line_ids is not None:
+            token_values.append(summary["selection"])
         if not payment_utils.check_access_token(
-            kwargs.get("access_token"),
-            const.ACCESS_TOKEN_SCOPE,
-            partner.id,
-            f"{amount:f}",
-            currency.id,
+            kwargs.get("access_token"), const.ACCESS_TOKEN_SCOPE, *token_values
         ):
             raise ValidationError(
                 request.env._(
@@ -52,6 +75,9 @@ class PaymentPortal(payment.PaymentPortal):
         provider_sudo, method_id, token_id, flow = self._portal_pay_check_payment_option(
             partner, company, currency, amount, kwargs
         )
+        create_values = {"portal_pay_account": True}
+        if line_ids is not None:
+            create_values["portal_pay_line_ids"] = [Command.set(summary["debit_lines"].ids)]
         tx_sudo = self._create_transaction(
             provider_id=provider_sudo.id,
             payment_method_id=method_id,
@@ -65,7 +91,7 @@ class PaymentPortal(payment.PaymentPortal):
             reference_prefix=payment_utils.singularize_reference_prefix(
                 prefix=const.REFERENCE_PREFIX
             ),
-            custom_create_values={"portal_pay_account": True},
+            custom_create_values=create_values,
         )
         tx_sudo.landing_route = f"{const.CONFIRMATION_ROUTE}?tx_id={tx_sudo.id}"
         return tx_sudo._get_processing_values()

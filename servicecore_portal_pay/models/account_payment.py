@@ -3,7 +3,8 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.fields import Domain
 
 from odoo.addons.servicecore_portal_pay import allocation
 
@@ -36,6 +37,52 @@ class AccountPayment(models.Model):
         help="Part of the payment no open invoice needed when it was applied.",
     )
     portal_pay_allocated = fields.Boolean(readonly=True, copy=False)
+
+    # === BUSINESS METHODS - PORTAL HISTORY === #
+
+    @api.model
+    def _portal_pay_history_domain(self, commercial_partner, company):
+        """Domain of the payments a customer sees in its portal payment history.
+
+        The customer's received payments (portal or not) in ``company``, posted: an explicit
+        domain on the commercial partner, meant to be searched under sudo, because portal record
+        rules follow followers, not owners, and must not decide whose payments are shown.
+
+        :param commercial_partner: the customer (a commercial partner)
+        :param company: the company of the request
+        :rtype: odoo.fields.Domain
+        """
+        return Domain(
+            [
+                ("partner_id", "=", commercial_partner.id),
+                ("company_id", "=", company.id),
+                ("payment_type", "=", "inbound"),
+                ("partner_type", "=", "customer"),
+                ("state", "in", ("in_process", "paid")),
+            ]
+        )
+
+    def _portal_pay_paid_documents(self):
+        """Return what this payment paid, as ``[(move, amount)]`` in the payment currency.
+
+        Portal payments show their recorded allocation (what the customer was told when paying);
+        other payments, or portal payments not applied yet, show the invoices their receivable
+        line is reconciled with, with the amounts booked.
+
+        Note: self.ensure_one()
+
+        :rtype: list
+        """
+        self.ensure_one()
+        if self.portal_pay_allocation_ids:
+            return [(record.move_id, record.amount) for record in self.portal_pay_allocation_ids]
+        _liquidity, counterpart_lines, _writeoff = self._seek_for_lines()
+        amounts = {}
+        for partial in counterpart_lines.matched_debit_ids:
+            move = partial.debit_move_id.move_id
+            if move.is_sale_document(include_receipts=True):
+                amounts[move] = amounts.get(move, 0.0) + partial.credit_amount_currency
+        return list(amounts.items())
 
     # === BUSINESS METHODS === #
 
@@ -79,6 +126,9 @@ class AccountPayment(models.Model):
         open_lines = open_lines.filtered(
             lambda line: line.account_id == self.destination_account_id and line != payment_line
         )
+        if chosen := self.payment_transaction_id.portal_pay_line_ids:
+            # "Choose invoices" mode: only the items the customer chose, still oldest first.
+            open_lines &= chosen
         self._portal_pay_lock_lines(open_lines)
         open_lines.invalidate_recordset(["amount_residual", "amount_residual_currency"])
         debit_lines = open_lines.filtered(lambda line: line.amount_residual_currency > 0)

@@ -10,6 +10,13 @@ class PaymentTransaction(models.Model):
         copy=False,
         help="Paid on account from the portal: applied to the oldest open invoices first.",
     )
+    portal_pay_line_ids = fields.Many2many(
+        comodel_name="account.move.line",
+        string="Chosen Items",
+        readonly=True,
+        copy=False,
+        help="The open items the customer chose to pay; the payment is applied to them only.",
+    )
 
     # === BUSINESS METHODS - PAYMENT FLOW === #
 

@@ -29,3 +29,8 @@ class ResCompany(models.Model):
         required=True,
         help="Amount proposed on the Make a Payment page.",
     )
+    portal_pay_share_tokens = fields.Boolean(
+        string="Share Saved Payment Methods",
+        help="Contacts allowed to pay on account can use and manage the payment methods saved by "
+        "the other contacts of the same customer.",
+    )

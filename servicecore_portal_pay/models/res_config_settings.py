@@ -15,3 +15,6 @@ class ResConfigSettings(models.TransientModel):
     portal_pay_default_amount = fields.Selection(
         related="company_id.portal_pay_default_amount", readonly=False
     )
+    portal_pay_share_tokens = fields.Boolean(
+        related="company_id.portal_pay_share_tokens", readonly=False
+    )

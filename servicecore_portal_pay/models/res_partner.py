@@ -81,12 +81,15 @@ class ResPartner(models.Model):
         self.ensure_one()
         return bool(self.portal_payment_enabled and self.type == "contact" and self.active)
 
-    def _portal_pay_context(self, company):
+    def _portal_pay_context(self, company, currency=None):
         """Who pays, in which company and currency, and what the account owes.
 
         :param company: the company of the request
+        :param currency: the currency to pay in (default: the company's); only the company
+                         currency and the currencies of the account's open items are accepted
         :return: the payment context, or None if this (user's) partner may not pay on account
         :rtype: dict|None
+        :raise ValidationError: if the account cannot be paid in ``currency``
         """
         self.ensure_one()
         if not self._portal_pay_is_allowed():
@@ -94,7 +97,12 @@ class ResPartner(models.Model):
         if self.company_id and self.company_id != company:
             return None
         commercial_sudo = self.commercial_partner_id.sudo()
-        currency = company.currency_id
+        currency = currency or company.currency_id
+        # The company currency is always accepted; others only where the account has open items
+        # (checked only then, so the usual case costs no query).
+        other = currency != company.currency_id
+        if other and currency not in commercial_sudo._portal_pay_balances(company):
+            raise ValidationError(self.env._("Your account cannot be paid in this currency."))
         return {
             "partner": self,
             "commercial_partner": commercial_sudo,
@@ -103,10 +111,40 @@ class ResPartner(models.Model):
             "summary": commercial_sudo._portal_pay_summary(company, currency),
         }
 
+    def _portal_pay_balances(self, company):
+        """The currencies this commercial partner can pay in, with the open balance in each.
+
+        The company currency always comes first (even with nothing due), then every other
+        currency with open items, by name.
+
+        :return: ``{currency: Decimal balance}`` (the balance is never negative)
+        :rtype: dict
+        """
+        self.ensure_one()
+        groups = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                self._portal_pay_open_lines_domain(self, company),
+                groupby=["currency_id"],
+                aggregates=["amount_residual_currency:sum"],
+            )
+        )
+        residuals = dict(groups)
+        others = sorted((c for c in residuals if c != company.currency_id), key=lambda c: c.name)
+        currencies = company.currency_id | self.env["res.currency"].browse([c.id for c in others])
+        return {
+            currency: max(
+                allocation.quantize(residuals.get(currency, 0), currency.decimal_places),
+                allocation.quantize(0, currency.decimal_places),
+            )
+            for currency in currencies
+        }
+
     @api.model
-    def _portal_pay_open_lines_domain(self, commercial_partner, company, currency):
+    def _portal_pay_open_lines_domain(self, commercial_partner, company, currency=None):
         account = commercial_partner.with_company(company).property_account_receivable_id
-        return Domain(
+        domain = Domain(
             [
                 ("partner_id", "=", commercial_partner.id),
                 ("company_id", "=", company.id),
@@ -114,10 +152,11 @@ class ResPartner(models.Model):
                 ("account_id.account_type", "=", "asset_receivable"),
                 ("parent_state", "=", "posted"),
                 ("reconciled", "=", False),
-                ("currency_id", "=", currency.id),
                 ("amount_residual_currency", "!=", 0),
             ]
         )
+        # Without a currency: every currency (the balance per currency of the account).
+        return domain & Domain("currency_id", "=", currency.id) if currency else domain
 
     def _portal_pay_open_lines(self, company, currency):
         """Return the open receivable lines of this commercial partner in ``company``/``currency``.
@@ -193,6 +232,60 @@ class ResPartner(models.Model):
             "company": company,
         }
 
+    @api.model
+    def _portal_pay_min_amount(self, company, currency):
+        """The company's minimum payment (set in its currency), in ``currency``."""
+        minimum = company.portal_pay_min_amount or 0.0
+        if currency != company.currency_id:
+            minimum = company.currency_id._convert(
+                minimum, currency, company, fields.Date.context_today(self)
+            )
+        return allocation.quantize(minimum, currency.decimal_places)
+
+    @api.model
+    def _portal_pay_parse_selection(self, text):
+        """Parse the receivable lines ticked in "Choose invoices" mode.
+
+        :param str text: line ids separated by commas, e.g. ``"12,15"``
+        :return: the distinct ids, sorted (the canonical selection bound by the access token)
+        :rtype: list
+        :raise ValidationError: if the text is not a list of ids
+        """
+        parts = [part.strip() for part in (text or "").split(",") if part.strip()]
+        if not parts or not all(part.isdigit() and part.isascii() for part in parts):
+            raise ValidationError(self.env._("Choose the invoices you want to pay."))
+        return sorted({int(part) for part in parts})
+
+    def _portal_pay_select(self, summary, line_ids):
+        """Restrict a summary to the open items the customer chose ("Choose invoices" mode).
+
+        The chosen lines keep the oldest-first order and their total becomes the most that can
+        be paid (the same amount rules apply).
+
+        :param dict summary: the result of :meth:`_portal_pay_summary`
+        :param list line_ids: the chosen receivable lines (see :meth:`_portal_pay_parse_selection`)
+        :return: a copy of ``summary`` with the chosen ``debit_lines``, their total as
+                 ``balance`` and the canonical ``selection`` (ids joined by commas)
+        :rtype: dict
+        :raise ValidationError: if a chosen item is not an open item of this account
+        """
+        chosen = summary["debit_lines"].filtered(lambda line: line.id in line_ids)
+        if len(chosen) != len(line_ids):
+            raise ValidationError(
+                self.env._("Some of the invoices you chose are no longer open. Reload the page.")
+            )
+        places = summary["currency"].decimal_places
+        total = sum(
+            (allocation.quantize(line.amount_residual_currency, places) for line in chosen),
+            allocation.quantize(0, places),
+        )
+        return {
+            **summary,
+            "debit_lines": chosen,
+            "balance": total,
+            "selection": ",".join(str(line_id) for line_id in sorted(line_ids)),
+        }
+
     def _portal_pay_default_amount(self, summary):
         """Amount proposed on the page, following the company's setting."""
         company = summary["company"]
@@ -215,7 +308,7 @@ class ResPartner(models.Model):
             amount = allocation.parse_amount(raw_amount, places)
             allocation.check_bounds(
                 amount,
-                minimum=allocation.quantize(company.portal_pay_min_amount or 0, places),
+                minimum=self._portal_pay_min_amount(company, currency),
                 maximum=summary["balance"],
                 allow_overpayment=company.portal_pay_overpayment == "credit",
             )

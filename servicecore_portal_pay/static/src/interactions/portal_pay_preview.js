@@ -167,9 +167,14 @@ export class PortalPayPreview extends Interaction {
         let remaining = amount || 0;
         const paid = [];
         let partial = null;
+        // "Choose invoices": when items are ticked, the payment applies to those only.
+        const chosen = this.rows.filter((row) =>
+            row.querySelector(".o_servicecore_portal_pay_choose:checked")
+        );
         for (const row of this.rows) {
             const cell = row.querySelector(".o_servicecore_portal_pay_applies");
-            const residual = this.toMinor(row.dataset.residual);
+            const skipped = chosen.length && !chosen.includes(row);
+            const residual = skipped ? 0 : this.toMinor(row.dataset.residual);
             const applied = Math.min(residual, remaining);
             remaining -= applied;
             row.classList.toggle("table-success", applied > 0 && applied === residual);
