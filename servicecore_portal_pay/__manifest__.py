@@ -16,6 +16,14 @@
         "views/res_config_settings_views.xml",
         "views/account_payment_views.xml",
         "views/portal_templates.xml",
+        # Accounting staff (issue 4): the receipt report before the email that attaches it.
+        "report/portal_pay_receipt_report.xml",
+        "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
+        "views/account_move_views.xml",
+        "views/payment_transaction_views.xml",
+        "views/portal_pay_receipt_templates.xml",
+        "wizards/portal_pay_apply_wizard_views.xml",
     ],
     "demo": [
         "demo/portal_pay_demo.xml",
