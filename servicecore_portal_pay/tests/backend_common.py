@@ -39,6 +39,7 @@ class PortalPayBackendCommon(AccountPaymentCommon):
         cls.payer_user = new_test_user(
             cls.env, login="spp_dana", groups="base.group_portal", partner_id=cls.payer.id
         )
+        cls.payer.name = "Dana <b>Reyes</b>"  # new_test_user renames the partner
         cls.accountant = new_test_user(
             cls.env,
             login="spp_accountant",
