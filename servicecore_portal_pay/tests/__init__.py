@@ -6,3 +6,4 @@ from . import test_backend_credits
 from . import test_backend_http
 from . import test_backend_receipt
 from . import test_backend_refund
+from . import test_uninstall

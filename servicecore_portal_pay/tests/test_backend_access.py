@@ -81,24 +81,32 @@ class TestPortalPayAccess(PortalPayBackendCommon):
     def test_companies_keep_their_data(self):
         other = self.setup_other_company(name="Other Co")["company"]
         customer = self.env["res.partner"].create({"name": "Other Customer", "is_company": True})
-        invoice = self.env["account.move"].with_company(other).create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": customer.id,
-                "invoice_date": self.today,
-                "invoice_line_ids": [
-                    Command.create({"name": "x", "quantity": 1, "price_unit": 40.0})
-                ],
-            }
+        invoice = (
+            self.env["account.move"]
+            .with_company(other)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_date": self.today,
+                    "invoice_line_ids": [
+                        Command.create({"name": "x", "quantity": 1, "price_unit": 40.0})
+                    ],
+                }
+            )
         )
         invoice.action_post()
-        payment = self.env["account.payment"].with_company(other).create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": customer.id,
-                "amount": 40.0,
-            }
+        payment = (
+            self.env["account.payment"]
+            .with_company(other)
+            .create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": customer.id,
+                    "amount": 40.0,
+                }
+            )
         )
         payment.action_post()
         payment.with_company(other)._portal_pay_apply_oldest_first()

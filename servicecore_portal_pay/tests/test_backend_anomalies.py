@@ -61,9 +61,11 @@ class TestPortalPayAnomalies(PortalPayBackendCommon):
         )
         tx._set_done()
         # The post-processing fails (e.g. a misconfigured journal): the money is taken, no entry.
-        with patch.object(type(tx), "_create_payment", side_effect=RuntimeError("boom")):
-            with self.assertRaises(RuntimeError):
-                tx._post_process()
+        with (
+            patch.object(type(tx), "_create_payment", side_effect=RuntimeError("boom")),
+            self.assertRaises(RuntimeError),
+        ):
+            tx._post_process()
         self.assertFalse(tx.payment_id)
         Tx = self.env["payment.transaction"]
         # Within the grace period the regular post-processing may still succeed: not flagged.

@@ -11,8 +11,8 @@ class TestPortalPayApplyWizard(PortalPayBackendCommon):
     def open_wizard(self, records):
         action = records.with_user(self.accountant).action_portal_pay_apply_wizard()
         self.assertEqual(action["res_model"], "portal.pay.apply.wizard")
-        return self.env["portal.pay.apply.wizard"].with_user(self.accountant).browse(
-            action["res_id"]
+        return (
+            self.env["portal.pay.apply.wizard"].with_user(self.accountant).browse(action["res_id"])
         )
 
     def preview(self, wizard):

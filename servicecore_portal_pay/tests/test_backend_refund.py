@@ -19,9 +19,7 @@ class TestPortalPayRefund(PortalPayBackendCommon):
         self.assertEqual(refund_tx.payment_id.amount, 120.37)
         # Newest invoice first: B is reopened by 120.37, A stays paid.
         self.assertResiduals({self.inv_a: "0.00", self.inv_b: "170.37", self.inv_c: "300.00"})
-        self.assertEqual(
-            payment.portal_pay_allocation_ids.mapped("amount_refunded"), [0.0, 120.37]
-        )
+        self.assertEqual(payment.portal_pay_allocation_ids.mapped("amount_refunded"), [0.0, 120.37])
         self.assertEqual(payment.portal_pay_state, "refunded")
         self.assertEqual(payment.portal_pay_anomaly, "refund")
         self.assertTrue(
