@@ -542,8 +542,55 @@ class AccountPayment(models.Model):
             if not payment.portal_pay_contact_id.email:
                 continue
             template = company._portal_pay_receipt_template()
-            if template:
-                template.sudo().send_mail(payment.id)
+            if not template:
+                continue
+            # The money is applied whatever happens to the email: a broken template or a
+            # missing PDF engine is logged, never allowed to undo the payment's allocation.
+            try:
+                with self.env.cr.savepoint():
+                    attachment = payment._portal_pay_receipt_attachment()
+                    template.sudo().send_mail(
+                        payment.id,
+                        email_values={
+                            "attachment_ids": [
+                                fields.Command.link(att.id)
+                                for att in template.attachment_ids | attachment
+                            ]
+                        },
+                    )
+            except Exception:
+                _logger.exception(
+                    "Portal payment %s: the receipt email could not be sent", payment.name
+                )
+
+    def _portal_pay_receipt_attachment(self):
+        """The PDF receipt as an attachment of the payment (empty if no PDF can be made)."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                pdf, _type = (
+                    self.env["ir.actions.report"]
+                    .sudo()
+                    ._render_qweb_pdf(
+                        "servicecore_portal_pay.action_report_portal_pay_receipt", res_ids=self.ids
+                    )
+                )
+        except UserError as error:  # e.g. wkhtmltopdf is not installed
+            _logger.warning("Portal payment %s: no PDF receipt (%s)", self.name, error)
+            return self.env["ir.attachment"]
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self._portal_pay_receipt_filename(),
+                    "raw": pdf,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        )
 
     def _portal_pay_receipt_filename(self):
         self.ensure_one()
