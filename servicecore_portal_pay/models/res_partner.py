@@ -445,7 +445,7 @@ class ResPartner(models.Model):
             ("is_portal_payment", "=", True),
             ("partner_id", "=", self.commercial_partner_id.id),
         ]
-        action["context"] = {"search_default_group_by_day": 0}
+        action["context"] = {"create": False}
         return action
 
     def action_portal_pay_apply_wizard(self):
