@@ -105,8 +105,10 @@ class PortalPayBackendCommon(AccountPaymentCommon):
         return tx
 
     def _portal_pay_refund(self, tx, amount):
-        """Refund through Odoo's flow: a refund child transaction, confirmed, post-processed."""
-        refund_tx = tx._create_child_transaction(amount, is_refund=True)
+        """Refund through Odoo's flow: `_refund` creates the refund child transaction and sends
+        the request (a no-op for this provider); the provider confirms; Odoo post-processes."""
+        refund_tx = tx._refund(amount_to_refund=amount)
+        self.assertEqual(refund_tx.operation, "refund")
         refund_tx._set_done()
         refund_tx._post_process()
         return refund_tx

@@ -1,6 +1,10 @@
 """The receipt: an email from an editable template, with the PDF, to the contact who paid."""
 
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .backend_common import PortalPayBackendCommon
 
@@ -36,6 +40,11 @@ class TestPortalPayReceipt(PortalPayBackendCommon):
         self.assertNotIn("<b>Reyes</b>", body)
         self.assertEqual(len(mail.attachment_ids), 1)
         self.assertTrue(mail.attachment_ids.name.startswith("Receipt"))
+        # The receipt stays on the payment, where staff find it.
+        self.assertEqual(
+            (mail.attachment_ids.res_model, mail.attachment_ids.res_id),
+            ("account.payment", payment.id),
+        )
 
     def test_receipt_off_or_template_changed(self):
         self.company.portal_pay_receipt = False
@@ -68,3 +77,25 @@ class TestPortalPayReceipt(PortalPayBackendCommon):
             action["context"]["default_template_id"],
             self.env.ref("servicecore_portal_pay.mail_template_portal_pay_receipt").id,
         )
+
+    @mute_logger("odoo.addons.servicecore_portal_pay.models.account_payment")
+    def test_no_pdf_engine_still_applies_and_emails(self):
+        # Without wkhtmltopdf Odoo cannot make PDFs: the money is applied and the email goes
+        # out anyway, without the attachment.
+        report_model = type(self.env["ir.actions.report"])
+        with patch.object(
+            report_model, "_render_qweb_pdf", side_effect=UserError("Unable to find Wkhtmltopdf")
+        ):
+            tx = self._portal_pay_confirm(100.00)
+        self.assertAllocations(tx.payment_id, [(self.inv_a, "100.00", "0.00")])
+        mail = self.receipt_mails()
+        self.assertEqual(len(mail), 1)
+        self.assertFalse(mail.attachment_ids)
+
+    @mute_logger("odoo.addons.servicecore_portal_pay.models.account_payment", "odoo.addons.mail")
+    def test_broken_template_never_undoes_the_payment(self):
+        template = self.env.ref("servicecore_portal_pay.mail_template_portal_pay_receipt")
+        template.body_html = '<p t-out="object.no_such_field"/>'
+        tx = self._portal_pay_confirm(100.00)
+        self.assertAllocations(tx.payment_id, [(self.inv_a, "100.00", "0.00")])
+        self.assertFalse(self.receipt_mails())
