@@ -32,6 +32,9 @@ class TestPortalPayBackendHttp(PortalPayBackendCommon, HttpCase):
         tx = self._portal_pay_confirm(50.00)
         url = f"/my/payment/receipt/{tx.id}?download=1"
         self.authenticate("spp_dana", "spp_dana")
+        page = self.url_open(f"/my/payment/confirmation?tx_id={tx.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(f"/my/payment/receipt/{tx.id}?download=1", page.text)
         response = self.url_open(url)
         self.assertEqual(response.status_code, 200)
         self.assertIn("attachment", response.headers["Content-Disposition"])
