@@ -10,6 +10,7 @@ help:
 	@echo "make test   - fresh test database, then the whole test suite (pytest-odoo)"
 	@echo "make lint   - ruff (lint + format check) and pylint-odoo"
 	@echo "make stop   - stop what 'make run' started"
+	@echo "make pot    - export i18n/$(ADDON).pot (after make test)"
 
 setup:
 	@bash scripts/setup.sh
@@ -31,6 +32,11 @@ lint: setup
 format: setup
 	.venv/bin/ruff format $(PY_SOURCES)
 	.venv/bin/ruff check --fix $(PY_SOURCES)
+
+# The translation template, with Odoo's own exporter, from the test database (make test first).
+pot: setup
+	@source scripts/env.sh && "$$VENV/bin/python" "$$ODOO_SRC/odoo-bin" i18n export \
+		-c "$$ODOO_CONF" -d "$$TEST_DB" $(ADDON)
 
 clean:
 	rm -rf .local

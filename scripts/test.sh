@@ -9,6 +9,9 @@ log "Creating a fresh test database $TEST_DB"
 dropdb --if-exists "$TEST_DB"
 odoo_bin -d "$TEST_DB" -i "$TEST_ADDONS" --stop-after-init --log-level=warn \
     --http-port="$HTTP_PORT" --without-demo
+# A file copy of the fresh install for the uninstall test (it uninstalls there, not here).
+dropdb --if-exists "${TEST_DB}_uninstall"
+createdb -T "$TEST_DB" "${TEST_DB}_uninstall"
 
 cd "$ROOT"
 args=(

@@ -20,6 +20,14 @@
         "views/portal_currency_templates.xml",
         "views/portal_choose_templates.xml",
         "report/portal_pay_statement_report.xml",
+        # Accounting staff (issue 4): the receipt report before the email that attaches it.
+        "report/portal_pay_receipt_report.xml",
+        "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
+        "views/account_move_views.xml",
+        "views/payment_transaction_views.xml",
+        "views/portal_pay_receipt_templates.xml",
+        "wizards/portal_pay_apply_wizard_views.xml",
     ],
     "demo": [
         "demo/portal_pay_demo.xml",

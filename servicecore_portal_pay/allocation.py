@@ -118,3 +118,57 @@ def allocate(items, amount):
         plan.append((item, applied))
         remaining -= applied
     return plan, remaining
+
+
+def allocate_credits(credits, debits):
+    """Apply open credits to open debits, the oldest credit to the oldest debits first.
+
+    This is the portal rule for money already on the account (credit notes, unapplied
+    payments): each credit, oldest first, pays the oldest open items until it runs out.
+
+    :param iterable credits: ``OpenItem`` s whose ``residual`` is the (positive) credit left
+    :param iterable debits: ``OpenItem`` s with a positive residual
+    :return: ``(plan, debits_left, credits_left)``: ``plan`` lists ``(credit, debit, amount)`` in
+             application order; ``debits_left`` and ``credits_left`` map each item's ``key`` to
+             what is left of it afterwards
+    :rtype: tuple(list, dict, dict)
+    """
+    debits = [item for item in sorted(debits, key=sort_key) if item.residual > 0]
+    debits_left = {item.key: item.residual for item in debits}
+    credits_left = {}
+    plan = []
+    index = 0
+    for credit in sorted(credits, key=sort_key):
+        left = credit.residual
+        while left > 0 and index < len(debits):
+            debit = debits[index]
+            applied = min(left, debits_left[debit.key])
+            plan.append((credit, debit, applied))
+            left -= applied
+            debits_left[debit.key] -= applied
+            if debits_left[debit.key] == 0:
+                index += 1
+        credits_left[credit.key] = max(left, Decimal(0))
+    return plan, debits_left, credits_left
+
+
+def unallocate(applied, amount):
+    """Take ``amount`` back from an allocation, the newest item first (refunds).
+
+    :param list applied: ``(key, amount)`` pairs in the order they were applied (oldest first)
+    :param Decimal amount: the money to take back (positive)
+    :return: ``(cuts, remainder)``: ``cuts`` lists ``(key, taken)`` newest first; ``remainder``
+             is what the allocation could not give back
+    :rtype: tuple(list, Decimal)
+    """
+    remaining = Decimal(amount)
+    cuts = []
+    for key, booked in reversed(applied):
+        if remaining <= 0:
+            break
+        if booked <= 0:
+            continue
+        taken = min(booked, remaining)
+        cuts.append((key, taken))
+        remaining -= taken
+    return cuts, remaining

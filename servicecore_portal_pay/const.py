@@ -29,3 +29,7 @@ STATEMENT_REPORT = "servicecore_portal_pay.action_report_portal_pay_statement"
 
 # Prefix of the transaction references ("ACCT-20261125-0001"-like via Odoo's sequence logic).
 REFERENCE_PREFIX = "ACCT"
+
+# The PDF receipt of a portal payment (backend report and portal download).
+RECEIPT_ROUTE = "/my/payment/receipt"
+RECEIPT_REPORT = "servicecore_portal_pay.action_report_portal_pay_receipt"

@@ -44,6 +44,11 @@ class PortalPayAllocation(models.Model):
     date_maturity = fields.Date(string="Due Date", readonly=True)
     amount = fields.Monetary(string="Amount Applied", readonly=True)
     residual_after = fields.Monetary(string="Left to Pay", readonly=True)
+    amount_refunded = fields.Monetary(
+        string="Refunded",
+        readonly=True,
+        help="Part of the amount applied taken back by refunds (the invoice was reopened by it).",
+    )
     currency_id = fields.Many2one(related="payment_id.currency_id", store=True)
     company_id = fields.Many2one(related="payment_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="payment_id.partner_id", store=True, index=True)

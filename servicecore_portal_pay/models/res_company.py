@@ -34,3 +34,75 @@ class ResCompany(models.Model):
         help="Contacts allowed to pay on account can use and manage the payment methods saved by "
         "the other contacts of the same customer.",
     )
+
+    # === ACCOUNTING STAFF SETTINGS === #
+
+    portal_pay_enabled = fields.Boolean(
+        string="Portal Payments Enabled",
+        default=True,
+        help="When off, Make a Payment is hidden and no transaction can be created.",
+    )
+    portal_pay_apply_credits = fields.Boolean(
+        string="Apply Existing Credits First",
+        help="Before applying a portal payment, reconcile the customer's open credits (credit "
+        "notes, unapplied payments) with the oldest open invoices, oldest credit first.",
+    )
+    portal_pay_default_flag = fields.Selection(
+        string="Portal Payments on Portal Access",
+        selection=[
+            ("none", "Nobody: accounting managers enable each contact"),
+            ("first", "The first contact of a customer given portal access"),
+            ("all", "Every contact given portal access"),
+        ],
+        default="none",
+        required=True,
+        help="Which contacts may pay from the portal as soon as they are granted portal access.",
+    )
+    portal_pay_receipt = fields.Boolean(
+        string="Email Portal Payment Receipts",
+        default=True,
+        help="Email a receipt (with a PDF) to the paying contact when the payment is applied.",
+    )
+    portal_pay_receipt_template_id = fields.Many2one(
+        comodel_name="mail.template",
+        string="Portal Receipt Email",
+        domain=[("model", "=", "account.payment")],
+        help="Email sent to the paying contact; leave empty to use the module's template.",
+    )
+    portal_pay_responsible_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Portal Payments Responsible",
+        domain=[("share", "=", False)],
+        help="Accountant who gets a to-do when a portal payment needs attention; by default "
+        "the first accounting manager of the company.",
+    )
+
+    # === BUSINESS METHODS === #
+
+    def _portal_pay_receipt_template(self):
+        """The receipt email template of this company (the module's one by default)."""
+        self.ensure_one()
+        return self.portal_pay_receipt_template_id or self.env.ref(
+            "servicecore_portal_pay.mail_template_portal_pay_receipt", raise_if_not_found=False
+        )
+
+    def _portal_pay_responsible(self):
+        """Who receives the anomalies' to-dos: the configured user or an accounting manager."""
+        self.ensure_one()
+        if self.portal_pay_responsible_id.active:
+            return self.portal_pay_responsible_id
+        group = self.env.ref("account.group_account_manager")
+        managers = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("all_group_ids", "in", group.ids),
+                    ("share", "=", False),
+                    ("company_ids", "in", self.ids),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
+        return managers[:1]

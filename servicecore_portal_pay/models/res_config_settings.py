@@ -18,3 +18,17 @@ class ResConfigSettings(models.TransientModel):
     portal_pay_share_tokens = fields.Boolean(
         related="company_id.portal_pay_share_tokens", readonly=False
     )
+    portal_pay_enabled = fields.Boolean(related="company_id.portal_pay_enabled", readonly=False)
+    portal_pay_apply_credits = fields.Boolean(
+        related="company_id.portal_pay_apply_credits", readonly=False
+    )
+    portal_pay_default_flag = fields.Selection(
+        related="company_id.portal_pay_default_flag", readonly=False
+    )
+    portal_pay_receipt = fields.Boolean(related="company_id.portal_pay_receipt", readonly=False)
+    portal_pay_receipt_template_id = fields.Many2one(
+        related="company_id.portal_pay_receipt_template_id", readonly=False
+    )
+    portal_pay_responsible_id = fields.Many2one(
+        related="company_id.portal_pay_responsible_id", readonly=False
+    )

@@ -79,7 +79,12 @@ class ResPartner(models.Model):
         :rtype: bool
         """
         self.ensure_one()
-        return bool(self.portal_payment_enabled and self.type == "contact" and self.active)
+        return bool(
+            self.portal_payment_enabled
+            and self.type == "contact"
+            and self.active
+            and self.env.company.portal_pay_enabled
+        )
 
     def _portal_pay_context(self, company, currency=None):
         """Who pays, in which company and currency, and what the account owes.
@@ -92,7 +97,7 @@ class ResPartner(models.Model):
         :raise ValidationError: if the account cannot be paid in ``currency``
         """
         self.ensure_one()
-        if not self._portal_pay_is_allowed():
+        if not self._portal_pay_is_allowed() or not company.portal_pay_enabled:
             return None
         if self.company_id and self.company_id != company:
             return None
@@ -220,7 +225,7 @@ class ResPartner(models.Model):
                     overdue += residual
             else:
                 credits -= residual
-        return {
+        summary = {
             "lines": lines,
             "debit_lines": lines.filtered(lambda line: line.amount_residual_currency > 0),
             "total_open": total_open,
@@ -231,6 +236,9 @@ class ResPartner(models.Model):
             "currency": currency,
             "company": company,
         }
+        if company.portal_pay_apply_credits:
+            summary.update(self._portal_pay_summary_net_of_credits(summary, today))
+        return summary
 
     @api.model
     def _portal_pay_min_amount(self, company, currency):
@@ -341,13 +349,224 @@ class ResPartner(models.Model):
         return messages[error.code]()
 
     @api.model
-    def _portal_pay_preview(self, debit_lines, amount):
+    def _portal_pay_preview(self, debit_lines, amount, credit_lines=None):
         """Allocation of ``amount`` over ``debit_lines`` (already ordered), for display.
 
+        When the company applies existing credits first, the open credits are taken off the
+        oldest items before the amount is allocated, exactly as the allocation will do.
+
+        :param credit_lines: the open credits to apply first; by default this partner's open
+                             credits when the company applies them first, none otherwise
         :return: ``(plan, remainder)`` with ``plan`` a list of ``(line, applied, residual_after)``
         """
-        plan, remainder = allocation.allocate(self._portal_pay_items(debit_lines), Decimal(amount))
+        items = self._portal_pay_items(debit_lines)
+        if credit_lines is None:
+            credit_lines = self._portal_pay_default_credit_lines(debit_lines)
+        if credit_lines:
+            _plan, debits_left, _credits_left = allocation.allocate_credits(
+                self._portal_pay_credit_items(credit_lines), items
+            )
+            items = [item._replace(residual=debits_left[item.key]) for item in items]
+        plan, remainder = allocation.allocate(items, Decimal(amount))
         by_id = {line.id: line for line in debit_lines}
         return [
             (by_id[item.key], applied, item.residual - applied) for item, applied in plan
         ], remainder
+
+    # === ACCOUNTING STAFF: CREDITS FIRST === #
+
+    def _portal_pay_default_credit_lines(self, debit_lines):
+        # The page previews what the allocation will do: with "apply existing credits first",
+        # the open credits of the account (same company, currency and account) go first.
+        lines = self.env["account.move.line"].sudo()
+        if len(self) != 1 or not debit_lines:
+            return lines
+        company = debit_lines.company_id[:1]
+        if not company.portal_pay_apply_credits:
+            return lines
+        currency = debit_lines.currency_id[:1]
+        open_lines = self.commercial_partner_id._portal_pay_open_lines(company, currency)
+        return open_lines.filtered(
+            lambda line: (
+                line.amount_residual_currency < 0 and line.account_id in debit_lines.account_id
+            )
+        )
+
+    @api.model
+    def _portal_pay_credit_items(self, credit_lines):
+        """Credit lines as ``allocation.OpenItem`` s, with their residual as a positive Decimal."""
+        return [
+            item._replace(residual=-item.residual) for item in self._portal_pay_items(credit_lines)
+        ]
+
+    def _portal_pay_summary_net_of_credits(self, summary, today):
+        """Account figures once the open credits are applied to the oldest items (the setting)."""
+        debit_lines = summary["debit_lines"]
+        credit_lines = summary["lines"] - debit_lines
+        places = summary["currency"].decimal_places
+        zero = allocation.quantize(0, places)
+        _plan, debits_left, credits_left = allocation.allocate_credits(
+            self._portal_pay_credit_items(credit_lines), self._portal_pay_items(debit_lines)
+        )
+        total_open = overdue = zero
+        for line in debit_lines:
+            left = debits_left.get(line.id, zero)
+            total_open += left
+            if (line.date_maturity or line.date) < today:
+                overdue += left
+        credits = sum(credits_left.values(), zero)
+        return {
+            "total_open": total_open,
+            "overdue": overdue,
+            "not_due": total_open - overdue,
+            "credits": credits,
+            "balance": max(total_open - credits, zero),
+        }
+
+    @api.model
+    def _portal_pay_credit_plan(self, credit_lines, debit_lines):
+        """Which credit line pays how much of which debit line, the oldest first.
+
+        :return: a list of ``(credit_line, debit_line, amount)``, amounts as Decimals
+        """
+        plan, _debits_left, _credits_left = allocation.allocate_credits(
+            self._portal_pay_credit_items(credit_lines), self._portal_pay_items(debit_lines)
+        )
+        lines = {line.id: line for line in credit_lines | debit_lines}
+        return [(lines[credit.key], lines[debit.key], amount) for credit, debit, amount in plan]
+
+    @api.model
+    def _portal_pay_apply_credit_lines(self, credit_lines, debit_lines):
+        """Reconcile ``credit_lines`` with ``debit_lines``, oldest credit on oldest debits.
+
+        One pair at a time, so that stock ``reconcile()`` (which prefers its own order) books
+        exactly the planned amount: each pair's smaller residual is the planned amount.
+
+        :return: the plan applied, as :meth:`_portal_pay_credit_plan`
+        """
+        plan = self._portal_pay_credit_plan(credit_lines, debit_lines)
+        for credit, debit, _amount in plan:
+            (credit + debit).reconcile()
+        return plan
+
+    # === ACCOUNTING STAFF: BACKEND FIGURES AND ACTIONS === #
+
+    portal_pay_access_state = fields.Selection(
+        string="Portal Access",
+        selection=[
+            ("none", "No portal access"),
+            ("portal", "Portal access granted"),
+            ("revoked", "Portal access revoked"),
+            ("internal", "Internal user"),
+        ],
+        compute="_compute_portal_pay_access_state",
+        help="Whether this contact can log in to the portal: Portal Payments only take effect "
+        "for contacts with portal access.",
+    )
+    portal_pay_balance = fields.Monetary(
+        string="Portal Balance",
+        compute="_compute_portal_pay_figures",
+        currency_field="portal_pay_currency_id",
+        help="Open receivables minus unapplied credits, as the customer sees it on Make a Payment.",
+    )
+    portal_pay_overdue = fields.Monetary(
+        string="Overdue",
+        compute="_compute_portal_pay_figures",
+        currency_field="portal_pay_currency_id",
+    )
+    portal_pay_credits = fields.Monetary(
+        string="Unapplied Credits",
+        compute="_compute_portal_pay_figures",
+        currency_field="portal_pay_currency_id",
+    )
+    portal_pay_currency_id = fields.Many2one(
+        comodel_name="res.currency", compute="_compute_portal_pay_figures"
+    )
+    portal_pay_payment_count = fields.Integer(
+        string="Portal Payments Count", compute="_compute_portal_pay_payment_count"
+    )
+
+    @api.depends("user_ids", "user_ids.active", "user_ids.share")
+    def _compute_portal_pay_access_state(self):
+        for partner in self:
+            users = partner.with_context(active_test=False).user_ids
+            active = users.filtered("active")
+            if active.filtered(lambda user: not user.share):
+                partner.portal_pay_access_state = "internal"
+            elif active:
+                partner.portal_pay_access_state = "portal"
+            elif users:
+                partner.portal_pay_access_state = "revoked"
+            else:
+                partner.portal_pay_access_state = "none"
+
+    @api.depends_context("company")
+    def _compute_portal_pay_figures(self):
+        company = self.env.company
+        currency = company.currency_id
+        for partner in self:
+            partner.portal_pay_currency_id = currency
+            if not partner.id:
+                partner.portal_pay_balance = partner.portal_pay_overdue = 0.0
+                partner.portal_pay_credits = 0.0
+                continue
+            summary = partner.commercial_partner_id._portal_pay_summary(company, currency)
+            partner.portal_pay_balance = float(summary["balance"])
+            partner.portal_pay_overdue = float(summary["overdue"])
+            partner.portal_pay_credits = float(summary["credits"])
+
+    def _compute_portal_pay_payment_count(self):
+        groups = self.env["account.payment"]._read_group(
+            [
+                ("is_portal_payment", "=", True),
+                ("partner_id", "in", self.commercial_partner_id.ids),
+            ],
+            groupby=["partner_id"],
+            aggregates=["__count"],
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.portal_pay_payment_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_portal_pay_view_payments(self):
+        """Open the portal payments of this customer (its commercial partner)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "servicecore_portal_pay.action_portal_pay_payments"
+        )
+        action["domain"] = [
+            ("is_portal_payment", "=", True),
+            ("partner_id", "=", self.commercial_partner_id.id),
+        ]
+        action["context"] = {"create": False}
+        return action
+
+    def action_portal_pay_apply_wizard(self):
+        """Preview applying these customers' open credits to their oldest invoices."""
+        return self.env["portal.pay.apply.wizard"]._action_open(
+            "res.partner", self.commercial_partner_id.ids
+        )
+
+    def _portal_pay_open_credit_lines(self, company, currency):
+        """Open credits (credit notes, unapplied payments) of this commercial partner."""
+        self.ensure_one()
+        return self._portal_pay_open_lines(company, currency).filtered(
+            lambda line: line.amount_residual_currency < 0
+        )
+
+    def _portal_pay_apply_default_flag(self):
+        """Allow these contacts to pay when they get portal access, as their company decides.
+
+        Called by the portal access wizard (an administrative action): the flag is written
+        as superuser because who grants portal access need not be an accounting manager.
+        """
+        for partner in self.sudo():
+            if partner.is_company or partner.type != "contact" or partner.portal_payment_enabled:
+                continue
+            policy = (partner.company_id or self.env.company).portal_pay_default_flag
+            if policy == "all":
+                partner.portal_payment_enabled = True
+            elif policy == "first":
+                siblings = partner.commercial_partner_id.child_ids - partner
+                if not siblings.filtered("portal_payment_enabled"):
+                    partner.portal_payment_enabled = True

@@ -1,2 +1,3 @@
+from . import test_backend_tour
 from . import test_demo_flow
 from . import test_portal_pay_tour
