@@ -37,6 +37,9 @@
             "servicecore_portal_pay/static/src/interactions/**/*",
             "servicecore_portal_pay/static/src/scss/**/*",
         ],
+        "web.assets_tests": [
+            "servicecore_portal_pay/static/tests/tours/**/*",
+        ],
     },
     "installable": True,
 }

@@ -32,6 +32,14 @@ class PaymentPortal(payment.PaymentPortal):
         :raise Forbidden: if the user may not pay on account
         :raise ValidationError: with a message for the customer for anything else
         """
+        # The currency and the chosen items come from the URL the page rendered, never from the
+        # JSON body: a body `currency_id` or `line_ids` is an unexpected parameter.
+        path_args = self._portal_pay_path_args()
+        for name, value in (("currency_id", currency_id), ("line_ids", line_ids)):
+            if value is not None and name not in path_args:
+                kwargs[name] = value
+        currency_id = path_args.get("currency_id")
+        line_ids = path_args.get("line_ids")
         rejected = set(kwargs) - const.TRANSACTION_ROUTE_KEYS
         if rejected:
             raise ValidationError(
@@ -95,6 +103,13 @@ class PaymentPortal(payment.PaymentPortal):
         )
         tx_sudo.landing_route = f"{const.CONFIRMATION_ROUTE}?tx_id={tx_sudo.id}"
         return tx_sudo._get_processing_values()
+
+    @staticmethod
+    def _portal_pay_path_args():
+        """The ``currency_id`` and ``line_ids`` segments of the transaction route's URL."""
+        rest = request.httprequest.path[len(const.TRANSACTION_ROUTE) :]
+        parts = [part for part in rest.split("/") if part]
+        return dict(zip(("currency_id", "line_ids"), parts, strict=False))
 
     def _portal_pay_check_payment_option(self, partner, company, currency, amount, kwargs):
         """Check that the provider and method (or saved card) are offered on this page.

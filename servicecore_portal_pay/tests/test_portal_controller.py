@@ -93,7 +93,10 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         self.assertIn("600.00", tree.get_element_by_id("portal_pay_figure_balance").text_content())
         self.assertEqual(tree.get_element_by_id("portal_pay_amount").get("value"), "600.00")
         # Open items in the order payments apply to them.
-        rows = tree.xpath("//tr[contains(@class, 'o_servicecore_portal_pay_item')]/td[1]/a[1]")
+        rows = tree.xpath(
+            "//tr[contains(@class, 'o_servicecore_portal_pay_item')]"
+            "//a[contains(@class, 'o_servicecore_portal_pay_item_name')]"
+        )
         self.assertEqual(
             [row.text_content() for row in rows],
             [self.inv_oldest.name, self.inv_soon.name, self.inv_later.name],
@@ -172,7 +175,10 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         self.assertEqual(response.status_code, 200)
         tree = html.fromstring(response.text)
         self.assertIn("90.00", tree.get_element_by_id("portal_pay_figure_balance").text_content())
-        rows = tree.xpath("//tr[contains(@class, 'o_servicecore_portal_pay_item')]/td[1]/a[1]")
+        rows = tree.xpath(
+            "//tr[contains(@class, 'o_servicecore_portal_pay_item')]"
+            "//a[contains(@class, 'o_servicecore_portal_pay_item_name')]"
+        )
         self.assertEqual([row.text_content() for row in rows], [elsewhere.name])
         # The first company's balance cannot be paid from here.
         message = self._amount_error(self._get_page("100.00"))
