@@ -59,15 +59,17 @@ ensure_postgres() {
     fi
 }
 
-ensure_chromium() {
-    if command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
-        || command -v google-chrome >/dev/null; then
-        return
-    fi
-    [[ $EUID -eq 0 ]] || die "Chromium is missing (browser tours need it): apt-get install chromium"
-    log "Installing Chromium (browser tours need it)"
+ensure_system_packages() {
+    # Chromium runs the browser tours; wkhtmltopdf prints receipts and statements as PDF.
+    local missing=()
+    command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+        || command -v google-chrome >/dev/null || missing+=(chromium)
+    command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
+    [[ ${#missing[@]} -eq 0 ]] && return
+    [[ $EUID -eq 0 ]] || die "Missing system packages: ${missing[*]} (apt-get install ${missing[*]})"
+    log "Installing ${missing[*]} from Debian"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 write_config() {
@@ -88,5 +90,5 @@ CFG
 ensure_odoo_source
 ensure_venv
 ensure_postgres
-ensure_chromium
+ensure_system_packages
 write_config
