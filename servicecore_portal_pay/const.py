@@ -24,5 +24,7 @@ CONFIRMATION_ROUTE = "/my/payment/confirmation"
 PAGE_ROUTE = "/my/payment"
 TRANSACTION_ROUTE = "/my/payment/transaction"
 
-# Prefix of the transaction references ("ACCT-20261125-0001"-like via Odoo's sequence logic).
+# Prefix of the transaction references ("ACCT-20261125-00001"-like via Odoo's sequence logic).
 REFERENCE_PREFIX = "ACCT"
+# The sequence that makes each reference unique, even for payments created at the same instant.
+REFERENCE_SEQUENCE_CODE = "servicecore_portal_pay.transaction"
