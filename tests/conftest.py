@@ -7,8 +7,10 @@ customers with portal payers and many open invoices, starts ``odoo-bin --workers
 ``$SYSTEM_GEVENT_PORT`` (default ``$HTTP_PORT`` + 100 and + 101).
 """
 
+import hashlib
 import json
 import os
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -59,6 +61,11 @@ class System:
         client = PortalClient(self.url, self.stats, customer["login"], customer["password"])
         return client.login() if login else client
 
+    def clients(self, indexes):
+        """Logged-in clients for the customers ``indexes`` (one browser each), logged in at once."""
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            return list(pool.map(self.client, indexes, timeout=120))
+
     def run_cron(self):
         return self.staff.run_post_process_cron(self.seed["cron_id"])
 
@@ -104,6 +111,59 @@ class System:
 _SYSTEM = []
 
 
+def _template_key(env):
+    """What the seeded database depends on: the addons, the seed, the harness' spec, Odoo."""
+    digest = hashlib.sha256(json.dumps([CUSTOMERS, INVOICES_PER_CUSTOMER]).encode())
+    root = HERE.parent
+    for folder in ("servicecore_portal_pay", "test_servicecore_portal_pay"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
+    digest.update((HERE / "seed_shell.py").read_bytes())
+    release = Path(env["ODOO_SRC"]) / "odoo" / "release.py"
+    digest.update(release.read_bytes() if release.exists() else b"")
+    head = subprocess.run(
+        ["git", "-C", env["ODOO_SRC"], "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    digest.update(head.stdout.encode())
+    return digest.hexdigest()
+
+
+def _prepare_database(server, env):
+    """Install and seed the throwaway database; return the seed description.
+
+    Installing and seeding take one to three minutes on a busy 2-core machine, so the result is
+    kept as a template database (``<db>_tpl``) keyed by a hash of everything it depends on, and
+    each session clones it (seconds). SYSTEM_FRESH_DB=1 forces a rebuild.
+    """
+    template = f"{server.db}_tpl"
+    key = _template_key(env)
+    stamp = server.log_dir / "template.json"
+    if not os.environ.get("SYSTEM_FRESH_DB") and server.db_exists(template) and stamp.exists():
+        cached = json.loads(stamp.read_text())
+        if cached["key"] == key:
+            server.clone_db(template)
+            return cached["seed"]
+    stamp.unlink(missing_ok=True)
+    server.db, db = template, server.db
+    try:
+        server.create_db(env["TEST_ADDONS"])
+        spec = {"customers": CUSTOMERS, "invoices": INVOICES_PER_CUSTOMER}
+        script = f"SPEC = {json.dumps(json.dumps(spec))}\n" + (HERE / "seed_shell.py").read_text()
+        output = server.shell(script)
+    finally:
+        server.db = db
+    seed = json.loads(
+        next(line[12:] for line in output.splitlines() if line.startswith("SEED_RESULT "))
+    )
+    stamp.write_text(json.dumps({"key": key, "seed": seed}))
+    server.clone_db(template)
+    return seed
+
+
 @pytest.fixture(scope="session")
 def system():
     started = time.monotonic()
@@ -112,19 +172,7 @@ def system():
     http_port = int(os.environ.get("SYSTEM_HTTP_PORT") or int(env["HTTP_PORT"]) + 100)
     gevent_port = int(os.environ.get("SYSTEM_GEVENT_PORT") or http_port + 1)
     server = OdooServer(env, db, http_port, gevent_port, workers=4)
-    seed_file = server.log_dir / "seed.json"
-    if os.environ.get("SYSTEM_REUSE_DB") and server.db_exists() and seed_file.exists():
-        # Development loop only (SYSTEM_REUSE_DB=1 SYSTEM_KEEP_DB=1): skip install and seed.
-        seed = json.loads(seed_file.read_text())
-    else:
-        server.create_db(env["TEST_ADDONS"])
-        spec = {"customers": CUSTOMERS, "invoices": INVOICES_PER_CUSTOMER}
-        script = f"SPEC = {json.dumps(json.dumps(spec))}\n" + (HERE / "seed_shell.py").read_text()
-        output = server.shell(script)
-        seed = json.loads(
-            next(line[12:] for line in output.splitlines() if line.startswith("SEED_RESULT "))
-        )
-        seed_file.write_text(json.dumps(seed))
+    seed = _prepare_database(server, env)
     try:
         server.start()
         system = System(server, seed)

@@ -209,7 +209,7 @@ def csrf_token(text):
 class Staff:
     """Accounting staff through Odoo's external JSON-RPC API (/jsonrpc), as admin."""
 
-    def __init__(self, base_url, db, login="admin", password="admin"):  # noqa: S107
+    def __init__(self, base_url, db, login="admin", password="admin"):
         self.url, self.db, self.password = base_url, db, password
         self.uid = self._rpc("common", "login", db, login, password)
         assert self.uid, "admin login failed"

@@ -75,17 +75,17 @@ class Invariants:
             """
         )
         for (
-            tx_id,
+            _tx_id,
             ref,
             state,
             amount,
             payment_id,
             partner,
-            pay_ids,
+            payment_ids,
             pay_amounts,
             pay_partners,
         ) in rows:
-            pay_ids = pay_ids or []
+            pay_ids = payment_ids or []
             if len(pay_ids) > 1:
                 violations.append(f"transaction {ref} has {len(pay_ids)} payments {pay_ids}")
             if state != "done" and pay_ids:
@@ -168,8 +168,8 @@ class Invariants:
         )
         for (
             pid,
-            amount,
-            unapplied,
+            raw_amount,
+            raw_unapplied,
             _partner,
             allocated,
             dup,
@@ -178,7 +178,7 @@ class Invariants:
             residual,
             done,
         ) in rows:
-            amount, unapplied = money(amount), money(unapplied)
+            amount, unapplied = money(raw_amount), money(raw_unapplied)
             if not done:
                 violations.append(f"portal payment {pid} was never allocated")
             if money(allocated) + unapplied != amount:

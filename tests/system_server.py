@@ -4,8 +4,10 @@ Everything comes from ``scripts/env.sh`` (``$VENV``, ``$ODOO_SRC``, ``$ODOO_CONF
 so the harness runs the same Odoo as ``make run`` and ``make test``; every step is bounded in time.
 """
 
+import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -38,7 +40,9 @@ def project_env():
 
 def run(cmd, env, timeout, **kwargs):
     """Run ``cmd`` to completion within ``timeout`` seconds or fail with its output."""
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, **kwargs)
+    proc = subprocess.run(
+        cmd, check=False, env=env, capture_output=True, text=True, timeout=timeout, **kwargs
+    )
     if proc.returncode:
         raise RuntimeError(
             f"{cmd[:4]} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
@@ -49,7 +53,7 @@ def run(cmd, env, timeout, **kwargs):
 class OdooServer:
     """A throwaway database and an ``odoo-bin --workers=N`` serving it on 127.0.0.1."""
 
-    def __init__(self, env, db, http_port, gevent_port, workers=4, log_dir=None):
+    def __init__(self, env, db, http_port, gevent_port, *, workers=4, log_dir=None):
         self.env = env
         self.db = db
         self.http_port = http_port
@@ -73,14 +77,25 @@ class OdooServer:
             *args[1:],
         ]
 
-    def drop_db(self):
-        run(["dropdb", "--if-exists", "--force", self.db], self.env, timeout=60)
+    def drop_db(self, db=None):
+        run(["dropdb", "--if-exists", "--force", db or self.db], self.env, timeout=60)
+        shutil.rmtree(self.filestore(db), ignore_errors=True)
 
-    def db_exists(self):
+    def db_exists(self, db=None):
         out = run(
             ["psql", "-d", "postgres", "-Atc", "SELECT datname FROM pg_database"], self.env, 30
         )
-        return self.db in out.stdout.split()
+        return (db or self.db) in out.stdout.split()
+
+    def filestore(self, db=None):
+        return Path(self.env["STATE_DIR"]) / "data" / "filestore" / (db or self.db)
+
+    def clone_db(self, template):
+        """Create the database as a copy of ``template`` (database and filestore)."""
+        self.drop_db()
+        run(["createdb", "-T", template, self.db], self.env, timeout=120)
+        if self.filestore(template).exists():
+            shutil.copytree(self.filestore(template), self.filestore(), dirs_exist_ok=True)
 
     def create_db(self, addons):
         self.drop_db()
@@ -164,10 +179,8 @@ class OdooServer:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
         # Workers left behind by a killed master (never expected, but never leak them).
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def http_workers(self):
         """The master's forked workers (HTTP and cron; the gevent process is left out)."""

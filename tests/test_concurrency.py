@@ -5,6 +5,7 @@ import threading
 from decimal import Decimal
 from functools import partial
 
+from system_client import RpcError
 from system_scenarios import (
     actual_residuals,
     amounts,
@@ -37,7 +38,7 @@ def test_same_partner_many_payments_at_once(system):
     before = system.snapshot()
     payments = amounts(12, "23.17", "4.09")
     # Twelve browsers of the same payer: twelve sessions, one partner, one set of invoices.
-    clients = [system.client(SAME_PARTNER) for _payment in payments]
+    clients = system.clients([SAME_PARTNER] * len(payments))
     txs, results = _run_payments(system, list(zip(clients, payments, strict=True)))
 
     for (status, landing), tx in zip(results, txs, strict=True):
@@ -54,11 +55,13 @@ def test_same_partner_many_payments_at_once(system):
 
 def test_distinct_partners_pay_at_once(system):
     before = system.snapshot()
-    jobs, totals = [], {}
+    payments, totals = [], {}
     for index in DISTINCT_PARTNERS:
         for amount in amounts(2, f"{100 + index * 13}.45", "61.30"):
-            jobs.append((system.client(index), amount))
+            payments.append((index, amount))
             totals[index] = totals.get(index, Decimal(0)) + Decimal(amount)
+    clients = system.clients([index for index, _amount in payments])
+    jobs = [(client, amount) for client, (_i, amount) in zip(clients, payments, strict=True)]
     _run_payments(system, jobs)
 
     system.run_cron()
@@ -189,7 +192,14 @@ def _staff_applies_manual_payment(system, partner_id, amount, outcome):
             order="date_maturity, id",
             limit=1,
         )
-        staff.call("account.move.line", "reconcile", payment_line + oldest)
+        try:
+            staff.call("account.move.line", "reconcile", payment_line + oldest)
+        except RpcError as error:
+            # A portal payment paid that invoice between the accountant's look and click: Odoo
+            # refuses to reconcile it again; the accountant refreshes and takes the next one.
+            if "already reconciled" not in error.message:
+                raise
+            outcome["refused"] = outcome.get("refused", 0) + 1
     outcome["payment_id"] = payment_id
 
 
@@ -198,7 +208,7 @@ def test_staff_manual_payment_while_portal_payments_land(system):
     before = system.snapshot()
     payments = amounts(4, "64.10", "12.34")
     manual = Decimal("175.25")
-    clients = [system.client(STAFF) for _payment in payments]
+    clients = system.clients([STAFF] * len(payments))
     txs = system.parallel(
         [partial(start_payment, c, a) for c, a in zip(clients, payments, strict=True)]
     )

@@ -71,10 +71,13 @@ def test_worker_killed_during_payment_burst(system):
     last_tx = max(
         system.staff.call("payment.transaction", "search", [], limit=1, order="id desc") or [0]
     )
-    jobs = []
-    for index in CRASH_PARTNERS:
-        for amount in amounts(PAYMENTS_PER_PARTNER, f"{40 + index}.13", "9.91"):
-            jobs.append((system.client(index), amount))
+    clients = system.clients([i for i in CRASH_PARTNERS for _n in range(PAYMENTS_PER_PARTNER)])
+    payments = [
+        amount
+        for index in CRASH_PARTNERS
+        for amount in amounts(PAYMENTS_PER_PARTNER, f"{40 + index}.13", "9.91")
+    ]
+    jobs = list(zip(clients, payments, strict=True))
 
     kills = []
     for phase in ("start", "finish"):
