@@ -18,10 +18,15 @@ def money(value):
 
 
 class Invariants:
-    def __init__(self, db):
+    def __init__(self, db, conn=None):
         self.db = db
+        self.conn = conn  # an open connection to read through (tests of the checks themselves)
 
     def query(self, sql, params=()):
+        if self.conn is not None:
+            with self.conn.cursor() as cr:
+                cr.execute(sql, params)
+                return cr.fetchall()
         with psycopg2.connect(dbname=self.db) as conn, conn.cursor() as cr:
             cr.execute(sql, params)
             return cr.fetchall()
