@@ -1,9 +1,10 @@
-"""System tests: a real multi-worker Odoo driven from outside, over HTTP and XML-RPC.
+"""System tests: a real multi-worker Odoo driven from outside (HTTP, JSON-RPC, SQL, kill -9).
 
 The session fixture ``system`` creates a throwaway database (``$TEST_DB`` + ``_sys``) with
 servicecore_portal_pay and test_servicecore_portal_pay (which brings payment_demo), seeds
-customers with portal payers and many open invoices, starts ``odoo-bin --workers=4`` on
-127.0.0.1, and at the end stops it and drops the database. Ports: ``$SYSTEM_HTTP_PORT`` and
+customers with portal payers and many open invoices (cloned from a cached template when nothing
+it depends on changed), starts ``odoo-bin --workers=4`` on 127.0.0.1, and at the end stops it
+and drops the database. Ports: ``$SYSTEM_HTTP_PORT`` and
 ``$SYSTEM_GEVENT_PORT`` (default ``$HTTP_PORT`` + 100 and + 101).
 """
 
