@@ -8,6 +8,8 @@ PY_SOURCES := $(ADDON) test_servicecore_portal_pay tests bench scripts
 help:
 	@echo "make run    - serve Odoo 19 with the addon and demo data on http://127.0.0.1:8069"
 	@echo "make test   - fresh test database, then the whole test suite (pytest-odoo)"
+	@echo "             and the system tests (tests/, a real multi-worker Odoo)"
+	@echo "make test-system - the system tests alone (concurrency, crash, HTTP probes)"
 	@echo "make lint   - ruff (lint + format check) and pylint-odoo"
 	@echo "make stop   - stop what 'make run' started"
 	@echo "make pot    - export i18n/$(ADDON).pot (after make test)"
@@ -23,6 +25,9 @@ stop:
 
 test:
 	@bash scripts/test.sh
+
+test-system:
+	@bash scripts/test-system.sh
 
 lint: setup
 	.venv/bin/ruff check $(PY_SOURCES)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make test: setup, a fresh test database with the addons installed, then the whole suite.
+# make test: setup, a fresh test database with the addons installed, then the whole suite
+# (addon tests, then the system tests under tests/).
 # Extra arguments go to pytest (e.g. scripts/test.sh -k allocation).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -21,8 +22,10 @@ args=(
     -rs
 )
 set +e
+# One pytest run, one summary line: the addon suites (in-process, pytest-odoo), then the
+# system tests (tests/: a throwaway database and a real multi-worker server, see tests/conftest.py).
 suites=()
-for dir in servicecore_portal_pay/tests test_servicecore_portal_pay/tests; do
+for dir in servicecore_portal_pay/tests test_servicecore_portal_pay/tests tests; do
     [[ -d "$dir" ]] && suites+=("$dir")
 done
 "$VENV/bin/pytest" "${args[@]}" "${suites[@]}" "$@" \

@@ -12,6 +12,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/ir_rules.xml",
+        "data/ir_sequence_data.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_payment_views.xml",

@@ -27,9 +27,11 @@ HISTORY_ROUTE = "/my/payments"
 STATEMENT_ROUTE = "/my/payment/statement"
 STATEMENT_REPORT = "servicecore_portal_pay.action_report_portal_pay_statement"
 
-# Prefix of the transaction references ("ACCT-20261125-0001"-like via Odoo's sequence logic).
+# Prefix of the transaction references ("ACCT-20261125-00001"-like via Odoo's sequence logic).
 REFERENCE_PREFIX = "ACCT"
 
 # The PDF receipt of a portal payment (backend report and portal download).
 RECEIPT_ROUTE = "/my/payment/receipt"
 RECEIPT_REPORT = "servicecore_portal_pay.action_report_portal_pay_receipt"
+# The sequence that makes each reference unique, even for payments created at the same instant.
+REFERENCE_SEQUENCE_CODE = "servicecore_portal_pay.transaction"

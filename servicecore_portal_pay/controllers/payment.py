@@ -70,8 +70,10 @@ class PaymentPortal(payment.PaymentPortal):
         token_values = [partner.id, f"{amount:f}", currency.id]
         if line_ids is not None:
             token_values.append(summary["selection"])
-        if not payment_utils.check_access_token(
-            kwargs.get("access_token"), const.ACCESS_TOKEN_SCOPE, *token_values
+        access_token = kwargs.get("access_token")
+        # A JSON list or object would make the constant-time comparison raise (a server error).
+        if not isinstance(access_token, str) or not payment_utils.check_access_token(
+            access_token, const.ACCESS_TOKEN_SCOPE, *token_values
         ):
             raise ValidationError(
                 request.env._(
@@ -96,9 +98,10 @@ class PaymentPortal(payment.PaymentPortal):
             flow=flow,
             tokenization_requested=bool(kwargs.get("tokenization_requested")),
             landing_route=const.CONFIRMATION_ROUTE,
-            reference_prefix=payment_utils.singularize_reference_prefix(
-                prefix=const.REFERENCE_PREFIX
-            ),
+            # A timestamp is not unique under parallel payments (same second): a sequence is.
+            reference_prefix=request.env["ir.sequence"]
+            .sudo()
+            .next_by_code(const.REFERENCE_SEQUENCE_CODE),
             custom_create_values=create_values,
         )
         tx_sudo.landing_route = f"{const.CONFIRMATION_ROUTE}?tx_id={tx_sudo.id}"
