@@ -35,3 +35,14 @@ RECEIPT_ROUTE = "/my/payment/receipt"
 RECEIPT_REPORT = "servicecore_portal_pay.action_report_portal_pay_receipt"
 # The sequence that makes each reference unique, even for payments created at the same instant.
 REFERENCE_SEQUENCE_CODE = "servicecore_portal_pay.transaction"
+
+# Stripe webhooks: how old a signed delivery may be. Stripe's own libraries allow 300 s (Odoo's
+# controller allows 600 s); each delivery, retries included, is signed afresh, so an older
+# timestamp is a replay or a skewed clock.
+STRIPE_WEBHOOK_TOLERANCE = 300
+
+# Recovery of account payments whose browser flow and webhook both went missing: a transaction
+# still in draft or pending this many minutes after its last change is settled by asking Stripe
+# for its PaymentIntent, for at most this many days (Odoo's own post-processing window).
+STRIPE_RECOVERY_DELAY_MINUTES = 15
+STRIPE_RECOVERY_WINDOW_DAYS = 4

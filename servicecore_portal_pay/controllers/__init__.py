@@ -1,3 +1,4 @@
 from . import payment
 from . import portal
 from . import receipt
+from . import stripe

@@ -1,5 +1,6 @@
 from . import account_move
 from . import account_payment
+from . import payment_provider
 from . import payment_token
 from . import payment_transaction
 from . import portal_pay_allocation

@@ -2,6 +2,12 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from odoo.addons.payment import utils as payment_utils
+from odoo.addons.payment_stripe import const as stripe_const
+from odoo.addons.payment_stripe.controllers.main import StripeController
+from odoo.addons.servicecore_portal_pay import const
 
 _logger = logging.getLogger(__name__)
 
@@ -138,3 +144,147 @@ class PaymentTransaction(models.Model):
                 "Portal transaction %s confirmed without a posted payment", tx.reference
             )
         return txs
+
+    # === BUSINESS METHODS - STRIPE === #
+
+    def _stripe_create_intent(self):
+        """Override of `payment_stripe` to remember the PaymentIntent as soon as it exists.
+
+        Stock Odoo learns the PaymentIntent id from the first notification; storing it at creation
+        binds every later notification to it (see `_process`) and lets the recovery cron ask
+        Stripe about transactions whose browser flow and webhook both went missing.
+        """
+        intent = super()._stripe_create_intent()
+        if (
+            intent
+            and self.portal_pay_account
+            and self.operation != "validation"
+            and not self.provider_reference
+        ):
+            self.provider_reference = intent.get("id")
+        return intent
+
+    def _process(self, provider_code, payment_data):
+        """Override of `payment` to apply a Stripe notification to an account payment only when it
+        is about this transaction's PaymentIntent, amount and currency.
+
+        A notification that does not match is logged and left unapplied (the transaction keeps
+        its state); `payment` alone would either apply it or, for an amount mismatch, put a
+        pending transaction in error. A transaction that becomes done is post-processed soon by
+        Odoo's cron, even when the customer's browser is gone.
+        """
+        if provider_code != "stripe":
+            return super()._process(provider_code, payment_data)
+        tx = self or self._search_by_reference(provider_code, payment_data)
+        if not tx:
+            return tx
+        if len(tx) != 1 or not tx.portal_pay_account:
+            return super(PaymentTransaction, tx)._process(provider_code, payment_data)
+        if tx.operation != "refund":
+            mismatch = tx._portal_pay_stripe_mismatch(payment_data)
+            if mismatch:
+                _logger.error(
+                    "Stripe notification not applied to transaction %s: %s",
+                    tx.reference,
+                    mismatch,
+                )
+                return tx
+        previous_state = tx.state
+        tx = super(PaymentTransaction, tx)._process(provider_code, payment_data)
+        if tx.state == "done" and previous_state != "done":
+            self.env.ref("payment.cron_post_process_payment_tx")._trigger()
+        return tx
+
+    def _portal_pay_stripe_mismatch(self, payment_data):
+        """Say why Stripe payment data is not about this transaction, if it is not.
+
+        :return: the reason, or ``None`` when the PaymentIntent id (once known), the amount in
+                 minor units and the currency all match
+        :rtype: str|None
+        """
+        self.ensure_one()
+        intent = payment_data.get("payment_intent")
+        if not isinstance(intent, dict):
+            return "no PaymentIntent in the payment data"
+        if self.provider_reference and intent.get("id") != self.provider_reference:
+            return f"PaymentIntent {intent.get('id')} is not {self.provider_reference}"
+        expected_amount = payment_utils.to_minor_currency_units(
+            self.amount,
+            self.currency_id,
+            arbitrary_decimal_number=stripe_const.CURRENCY_DECIMALS.get(self.currency_id.name),
+        )
+        if intent.get("amount") != expected_amount:
+            return f"amount {intent.get('amount')} instead of {expected_amount}"
+        currency = intent.get("currency")
+        if not isinstance(currency, str) or currency.upper() != self.currency_id.name:
+            return f"currency {currency} instead of {self.currency_id.name}"
+        return None
+
+    # === BUSINESS METHODS - STRIPE RECOVERY === #
+
+    @api.model
+    def _portal_pay_stripe_stuck_domain(self):
+        now = fields.Datetime.now()
+        return [
+            ("portal_pay_account", "=", True),
+            ("provider_code", "=", "stripe"),
+            ("operation", "in", ("online_direct", "online_token", "online_redirect")),
+            ("state", "in", ("draft", "pending")),
+            ("provider_reference", "=like", "pi\\_%"),
+            (
+                "last_state_change",
+                "<=",
+                now - timedelta(minutes=const.STRIPE_RECOVERY_DELAY_MINUTES),
+            ),
+            ("create_date", ">=", now - timedelta(days=const.STRIPE_RECOVERY_WINDOW_DAYS)),
+        ]
+
+    @api.model
+    def _cron_portal_pay_stripe_recover(self):
+        """Settle the account payments left in draft or pending: ask Stripe for the status of
+        their PaymentIntent, apply it and post-process, one committed transaction at a time."""
+        txs = self.search(self._portal_pay_stripe_stuck_domain(), order="id")
+        cron = self.env["ir.cron"]
+        cron._commit_progress(remaining=len(txs))
+        for tx in txs:
+            tx._portal_pay_stripe_recover()
+            if not cron._commit_progress(1):
+                break
+
+    def _portal_pay_stripe_recover(self):
+        """Fetch this transaction's PaymentIntent from Stripe, apply its status, post-process.
+
+        The row is locked without waiting: if a webhook or the customer's return is processing
+        it right now, they settle it and this run skips it. A Stripe failure leaves the
+        transaction as it is for the next run (the request is a GET, safe to repeat).
+
+        Note: self.ensure_one()
+        """
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT id FROM payment_transaction WHERE id = %s FOR UPDATE SKIP LOCKED", [self.id]
+        )
+        if not self.env.cr.fetchone():
+            return
+        self.invalidate_recordset(["state", "provider_reference"])
+        if self.state not in ("draft", "pending"):
+            return
+        try:
+            intent = self._send_api_request(
+                "GET",
+                f"payment_intents/{self.provider_reference}",
+                data={"expand[]": "payment_method"},
+            )
+        except ValidationError as error:
+            _logger.warning(
+                "Could not ask Stripe about transaction %s; retrying later: %s",
+                self.reference,
+                error,
+            )
+            return
+        payment_data = {"reference": self.reference}
+        StripeController._include_payment_intent_in_payment_data(intent, payment_data)
+        self._process("stripe", payment_data)
+        _logger.info("Recovered transaction %s from Stripe: %s", self.reference, self.state)
+        if self.state in ("done", "cancel", "error") and not self.is_post_processed:
+            self._post_process()

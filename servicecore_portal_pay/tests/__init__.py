@@ -11,4 +11,5 @@ from . import test_backend_refund
 from . import test_portal_beyond
 from . import test_portal_controller
 from . import test_res_partner
+from . import test_stripe
 from . import test_uninstall

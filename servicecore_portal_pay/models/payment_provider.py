@@ -1,0 +1,96 @@
+import logging
+import time
+
+from odoo import api, models
+from odoo.exceptions import ValidationError
+
+from odoo.addons.payment_stripe import utils as stripe_utils
+from odoo.addons.servicecore_portal_pay import const, webhook_signature
+
+_logger = logging.getLogger(__name__)
+
+
+class PaymentProvider(models.Model):
+    _inherit = "payment.provider"
+
+    # === BUSINESS METHODS - STRIPE WEBHOOK === #
+
+    @api.model
+    def _portal_pay_stripe_signers(self, payload, header):
+        """Return the Stripe providers whose webhook secret signed this webhook delivery.
+
+        Every Stripe provider that is not disabled is a candidate (one per company), so the
+        delivery is authenticated before its body is read to find the transaction.
+
+        :param bytes payload: the raw request body
+        :param str header: the ``Stripe-Signature`` header
+        :return: the providers, not empty
+        :rtype: payment.provider
+        :raise webhook_signature.SignatureError: if no provider has a webhook secret (fail
+            closed), the header is malformed, or no secret signed the delivery in time
+        """
+        providers = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("code", "=", "stripe"), ("state", "!=", "disabled")])
+        )
+        keyed = [(provider, stripe_utils.get_webhook_secret(provider)) for provider in providers]
+        keyed = [(provider, secret) for provider, secret in keyed if secret]
+        matched = webhook_signature.verify(
+            payload,
+            header,
+            [secret for _provider, secret in keyed],
+            now=time.time(),
+            tolerance=const.STRIPE_WEBHOOK_TOLERANCE,
+        )
+        return self.sudo().browse([keyed[index][0].id for index in matched])
+
+    # === BUSINESS METHODS - STRIPE API REQUESTS === #
+
+    def _parse_response_error(self, response):
+        """Override of `payment_stripe` to give a readable message for non-JSON errors.
+
+        Stripe answers errors in JSON; a gateway or outage page (HTML 5xx) is not, and its text
+        must not reach the customer.
+        """
+        if self.code != "stripe":
+            return super()._parse_response_error(response)
+        try:
+            message = response.json().get("error", {}).get("message")
+        except (ValueError, AttributeError):
+            message = None
+        if message:
+            return message
+        return self.env._(
+            "Stripe is not available right now (HTTP %(status)s). No payment was made; "
+            "please try again in a few minutes.",
+            status=response.status_code,
+        )
+
+    def _parse_response_content(self, response, *, is_proxy_request=False, **kwargs):
+        """Override of `payment_stripe` to turn an unreadable answer into a `ValidationError`.
+
+        `payment` only expects `ValidationError` from API requests (and catches it to set the
+        transaction in error); a successful status with a body that is not a JSON object would
+        otherwise escape as a server error with a traceback.
+        """
+        if self.code != "stripe" or is_proxy_request:
+            return super()._parse_response_content(
+                response, is_proxy_request=is_proxy_request, **kwargs
+            )
+        try:
+            content = super()._parse_response_content(
+                response, is_proxy_request=is_proxy_request, **kwargs
+            )
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            _logger.warning(
+                "Unreadable answer from Stripe (HTTP %s, %s)",
+                response.status_code,
+                response.headers.get("Content-Type"),
+            )
+            raise ValidationError(
+                self.env._("Stripe sent an answer that could not be read. Please try again.")
+            )
+        return content

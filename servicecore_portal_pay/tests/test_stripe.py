@@ -1,0 +1,752 @@
+"""Make a Payment with Stripe, end to end, with Stripe's HTTP API replaced at the transport.
+
+Real PostgreSQL, real Odoo HTTP server, real invoices and reconciliation; Stripe's API answers
+from `fake_stripe.FakeStripe` (see its docstring for the seam) and webhooks are posted to
+payment_stripe's own URL with real `Stripe-Signature` headers.
+"""
+
+import json
+import time
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import stripe
+from lxml import html
+
+from odoo import Command, fields
+from odoo.exceptions import ValidationError
+from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.account_payment.tests.common import AccountPaymentCommon
+from odoo.addons.payment import utils as payment_utils
+from odoo.addons.servicecore_portal_pay import const, webhook_signature
+
+from .fake_stripe import API_HOST, FakeStripe, sign, signature
+
+WEBHOOK_URL = "/payment/stripe/webhook"
+SECRET = "whsec_portal_pay_current_0123456789"
+OLD_SECRET = "whsec_portal_pay_previous_987654321"
+CONTROLLER_LOGGER = "odoo.addons.servicecore_portal_pay.controllers.stripe"
+TX_LOGGERS = (
+    "odoo.addons.servicecore_portal_pay.models.payment_transaction",
+    "odoo.addons.payment.models.payment_transaction",
+    "odoo.addons.payment_stripe.models.payment_transaction",
+    "odoo.addons.payment_stripe.controllers.main",
+    "odoo.addons.payment.models.payment_provider",
+    "odoo.addons.servicecore_portal_pay.models.payment_provider",
+    CONTROLLER_LOGGER,
+)
+
+
+class StripePortalPayCase(AccountPaymentCommon, HttpCase):
+    """A USD company with Stripe (cards) and a customer with three open invoices:
+
+    ========  ===========  ========
+    invoice   due          amount
+    ========  ===========  ========
+    inv_old   40 days ago  100.10
+    inv_mid   10 days ago  250.25
+    inv_new   in 20 days   400.40
+    ========  ===========  ========
+    """
+
+    @classmethod
+    def setup_independent_company(cls, **kwargs):
+        usd = cls._enable_currency("USD")
+        return super().setup_independent_company(currency_id=usd.id, **kwargs)
+
+    @classmethod
+    def _request_handler(cls, session, prepared_request, /, **kwargs):
+        # The one seam: Stripe's API host answers from the fake, everything else as usual.
+        if urlsplit(prepared_request.url).hostname == API_HOST:
+            return cls.fake(prepared_request)
+        return super()._request_handler(session, prepared_request, **kwargs)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fake = FakeStripe()
+        cls.currency = cls.company.currency_id
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.company.write(
+            {
+                "portal_pay_overpayment": "reject",
+                "portal_pay_min_amount": 1.0,
+                "portal_pay_default_amount": "balance",
+            }
+        )
+        card = cls.env.ref("payment.payment_method_card")
+        cls.stripe_provider = cls._prepare_provider(
+            "stripe",
+            company=cls.company,
+            update_values={
+                "stripe_secret_key": "sk_test_portal_pay_fake",
+                "stripe_publishable_key": "pk_test_portal_pay_fake",
+                "stripe_webhook_secret": SECRET,
+                "payment_method_ids": [Command.set(card.ids)],
+                "is_published": True,
+                "journal_id": cls.company_data["default_journal_bank"].id,
+            },
+        )
+        cls.env["payment.provider"].search(
+            [("company_id", "=", cls.company.id), ("id", "!=", cls.stripe_provider.id)]
+        ).state = "disabled"
+        card.active = True
+        cls.card = card
+
+        Partner = cls.env["res.partner"]
+        cls.customer = Partner.create(
+            {
+                "name": "Summit HVAC Services",
+                "is_company": True,
+                "property_account_receivable_id": cls.company_data["default_account_receivable"].id,
+                "property_payment_term_id": False,
+                "email": "ap@summit.example.com",
+            }
+        )
+        cls.payer = Partner.create(
+            {
+                "name": "Dana Payer",
+                "type": "contact",
+                "parent_id": cls.customer.id,
+                "email": "dana@summit.example.com",
+                "portal_payment_enabled": True,
+            }
+        )
+        cls.payer_user = cls._create_new_portal_user(
+            login="stripe_payer",
+            password="stripe_payer",
+            name=cls.payer.name,
+            partner_id=cls.payer.id,
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.inv_old = cls._invoice("100.10", due_in=-40)
+        cls.inv_mid = cls._invoice("250.25", due_in=-10)
+        cls.inv_new = cls._invoice("400.40", due_in=20)
+
+    def setUp(self):
+        super().setUp()
+        # A fresh Stripe for every test (calls, PaymentIntents, saved idempotent answers).
+        type(self).fake = FakeStripe()
+
+    @classmethod
+    def _invoice(cls, amount, due_in):
+        due = cls.today + timedelta(days=due_in)
+        invoice_date = min(due, cls.today) - timedelta(days=30)
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.customer.id,
+                "invoice_date": invoice_date,
+                "date": invoice_date,
+                "invoice_date_due": due,
+                "invoice_payment_term_id": False,
+                "currency_id": cls.currency.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Quarterly HVAC maintenance",
+                            "quantity": 1,
+                            "price_unit": float(Decimal(amount)),
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    # === THE CUSTOMER'S SIDE === #
+
+    def _open_payment_form(self, amount):
+        """GET /my/payment?amount=X as the payer; return the form's context and Stripe option."""
+        self.authenticate("stripe_payer", "stripe_payer")
+        response = self.url_open(f"{const.PAGE_ROUTE}?amount={amount}")
+        self.assertEqual(response.status_code, 200, response.text[:500])
+        tree = html.fromstring(response.content)
+        (form,) = tree.xpath('//form[@id="o_payment_form"]')
+        options = [
+            option
+            for option in tree.xpath("//input[@name='o_payment_radio']")
+            if option.get("data-provider-code") == "stripe"
+            and option.get("data-payment-option-type") == "payment_method"
+        ]
+        self.assertTrue(options, "Stripe must be offered on the payment form")
+        return {
+            "amount": form.get("data-amount"),
+            "access_token": form.get("data-access-token"),
+            "transaction_route": form.get("data-transaction-route"),
+            "landing_route": form.get("data-landing-route"),
+            "provider_id": int(options[0].get("data-provider-id")),
+            "payment_method_id": int(options[0].get("data-payment-option-id")),
+        }
+
+    def _submit(self, form):
+        """What the payment form posts to the transaction route for a card (direct flow)."""
+        self.assertEqual(form["transaction_route"], const.TRANSACTION_ROUTE)
+        return self.make_jsonrpc_request(
+            form["transaction_route"],
+            {
+                "provider_id": form["provider_id"],
+                "payment_method_id": form["payment_method_id"],
+                "token_id": None,
+                "amount": float(form["amount"]),
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": form["landing_route"],
+                "is_validation": False,
+                "access_token": form["access_token"],
+            },
+        )
+
+    def _start_payment(self, amount="300.33"):
+        processing_values = self._submit(self._open_payment_form(amount))
+        tx = self.env["payment.transaction"].search(
+            [("reference", "=", processing_values["reference"])]
+        )
+        self.assertEqual(len(tx), 1)
+        return tx, processing_values
+
+    # === STRIPE'S SIDE === #
+
+    def _deliver(self, event, secret=SECRET, header=None, payload=None):
+        """POST a webhook delivery to payment_stripe's URL, signed with ``secret`` now."""
+        payload = payload if payload is not None else json.dumps(event).encode()
+        headers = {"Content-Type": "application/json"}
+        header = header if header is not None else sign(payload, secret)
+        if header is not False:
+            headers["Stripe-Signature"] = header
+        with mute_logger(*TX_LOGGERS):
+            return self.url_open(WEBHOOK_URL, data=payload, headers=headers)
+
+    def _post_process(self):
+        """Run Odoo's post-processing cron, as the scheduler would after a webhook."""
+        with mute_logger(*TX_LOGGERS):
+            self.env.ref("payment.cron_post_process_payment_tx").method_direct_trigger()
+
+    # === ASSERTIONS === #
+
+    def assertResiduals(self, expected):
+        moves = self.inv_old + self.inv_mid + self.inv_new
+        moves.invalidate_recordset(["amount_residual", "payment_state"])
+        self.assertEqual(
+            {move: f"{move.amount_residual:.2f}" for move in moves},
+            expected,
+        )
+
+    def assertNothingApplied(self, tx, state="draft"):
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, state)
+        self.assertFalse(tx.payment_id)
+        self.assertFalse(
+            self.env["account.payment"].search([("partner_id", "=", self.customer.id)])
+        )
+        self.assertResiduals(
+            {self.inv_old: "100.10", self.inv_mid: "250.25", self.inv_new: "400.40"}
+        )
+
+    def assertPaidOldestFirst(self, tx):
+        payments = self.env["account.payment"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(len(payments), 1, "exactly one payment per transaction")
+        self.assertEqual(tx.payment_id, payments)
+        self.assertEqual(f"{payments.amount:.2f}", "300.33")
+        self.assertEqual(
+            [
+                (a.move_id, f"{a.amount:.2f}", f"{a.residual_after:.2f}")
+                for a in payments.portal_pay_allocation_ids.sorted("sequence")
+            ],
+            [(self.inv_old, "100.10", "0.00"), (self.inv_mid, "200.23", "50.02")],
+        )
+        self.assertResiduals({self.inv_old: "0.00", self.inv_mid: "50.02", self.inv_new: "400.40"})
+
+
+@tagged("post_install", "-at_install")
+class TestStripeFlow(StripePortalPayCase):
+    def test_full_flow_webhook_pays_oldest_first(self):
+        tx, processing_values = self._start_payment("300.33")
+
+        # Odoo asked Stripe for a customer and a PaymentIntent of exactly the validated amount.
+        self.assertEqual(
+            [(call.method, call.path) for call in self.fake.calls],
+            [("POST", "customers"), ("POST", "payment_intents")],
+        )
+        (intent_call,) = self.fake.calls_to("POST", "payment_intents")
+        self.assertEqual(intent_call.params["amount"], "30033")
+        self.assertEqual(intent_call.params["currency"], "usd")
+        self.assertEqual(intent_call.params["description"], tx.reference)
+        self.assertEqual(
+            intent_call.idempotency_key,
+            payment_utils.generate_idempotency_key(tx, scope="payment_intents"),
+        )
+        self.assertTrue(intent_call.headers["AUTHORIZATION"].startswith("Bearer sk_test_"))
+        (intent_id,) = self.fake.intents
+        self.assertEqual(processing_values["client_secret"], f"{intent_id}_secret_fake")
+        self.assertEqual(tx.provider_reference, intent_id, "the PaymentIntent is bound at once")
+        self.assertEqual((tx.state, tx.amount, tx.partner_id), ("draft", 300.33, self.payer))
+        self.assertTrue(tx.portal_pay_account)
+
+        # The card is charged (Stripe.js); Stripe posts payment_intent.succeeded.
+        self.fake.settle(intent_id, "succeeded")
+        response = self._deliver(self.fake.event("payment_intent.succeeded", intent_id))
+        self.assertEqual(response.status_code, 200)
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
+        self.assertFalse(tx.payment_id, "post-processing creates the payment, not the webhook")
+        cron = self.env.ref("payment.cron_post_process_payment_tx")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]),
+            "the webhook schedules the post-processing: the browser may be gone",
+        )
+
+        self._post_process()
+        tx.invalidate_recordset()
+        self.assertPaidOldestFirst(tx)
+
+        # The customer's landing page shows what was paid.
+        response = self.url_open(f"{const.CONFIRMATION_ROUTE}?tx_id={tx.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(tx.reference, response.text)
+        self.assertIn(self.inv_old.name, response.text)
+
+    def test_same_webhook_twice_one_payment(self):
+        tx, _values = self._start_payment("300.33")
+        (intent_id,) = self.fake.intents
+        self.fake.settle(intent_id, "succeeded")
+        event = self.fake.event("payment_intent.succeeded", intent_id)
+        payload = json.dumps(event).encode()
+        header = sign(payload, SECRET)
+        # The very same delivery replayed, then a retry (re-signed, as Stripe retries).
+        for delivery_header in (header, header, sign(payload, SECRET)):
+            self.assertEqual(self._deliver(event, header=delivery_header).status_code, 200)
+            self._post_process()
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
+        self.assertPaidOldestFirst(tx)
+
+    def test_bad_signature_refused_nothing_changes(self):
+        tx, _values = self._start_payment("300.33")
+        (intent_id,) = self.fake.intents
+        self.fake.settle(intent_id, "succeeded")
+        event = self.fake.event("payment_intent.succeeded", intent_id)
+        response = self._deliver(event, secret="whsec_an_attacker_guess")
+        self.assertEqual(response.status_code, 403)
+        payload = json.dumps(event).encode()
+        tampered = json.dumps({**event, "id": "evt_tampered"}).encode()
+        response = self._deliver(event, payload=tampered, header=sign(payload, SECRET))
+        self.assertEqual(response.status_code, 403, "a signature covers the exact body")
+        self._post_process()
+        self.assertNothingApplied(tx)
+
+    def test_payment_failed_message_escaped_on_confirmation(self):
+        tx, _values = self._start_payment("300.33")
+        (intent_id,) = self.fake.intents
+        message = '<script>alert("pwned")</script> Your card was declined.'
+        self.fake.settle(intent_id, "requires_payment_method", error_message=message)
+        response = self._deliver(self.fake.event("payment_intent.payment_failed", intent_id))
+        self.assertEqual(response.status_code, 200)
+        self._post_process()
+        self.assertNothingApplied(tx, state="error")
+        self.assertEqual(tx.state_message, message)
+
+        response = self.url_open(f"{const.CONFIRMATION_ROUTE}?tx_id={tx.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("<script>alert", response.text)
+        self.assertIn("&lt;script&gt;alert(", response.text)
+        self.assertIn("Your card was declined.", response.text)
+
+
+@tagged("post_install", "-at_install")
+class TestStripeWebhook(StripePortalPayCase):
+    """Issue 5 §3: the webhook's properties, one test each."""
+
+    def _succeeded_event(self):
+        tx, _values = self._start_payment("300.33")
+        (intent_id,) = self.fake.intents
+        self.fake.settle(intent_id, "succeeded")
+        return tx, intent_id, self.fake.event("payment_intent.succeeded", intent_id)
+
+    def test_fails_closed_without_webhook_secret(self):
+        tx, _intent_id, event = self._succeeded_event()
+        self.env["payment.provider"].search([("code", "=", "stripe")]).stripe_webhook_secret = False
+        with self.assertLogs(CONTROLLER_LOGGER, "ERROR") as logs:
+            response = self.url_open(
+                WEBHOOK_URL,
+                data=json.dumps(event).encode(),
+                headers={
+                    "Content-Type": "application/json",
+                    "Stripe-Signature": sign(json.dumps(event).encode(), SECRET),
+                },
+            )
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("no Stripe webhook secret", logs.output[0])
+        # Unsigned, as stock Odoo would accept it without a secret: refused too.
+        self.assertEqual(self._deliver(event, header=False).status_code, 403)
+        self._post_process()
+        self.assertNothingApplied(tx)
+
+    def test_any_v1_signature_accepted_for_secret_rotation(self):
+        tx, _intent_id, event = self._succeeded_event()
+        payload = json.dumps(event).encode()
+        now = int(time.time())
+        current, previous = signature(payload, SECRET, now), signature(payload, OLD_SECRET, now)
+        # Odoo keeps only the last v1 of the header; the matching one comes first here.
+        header = f"t={now},v1={current},v1={previous},v0=legacy"
+        self.assertEqual(self._deliver(event, header=header).status_code, 200)
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
+
+    def test_timestamp_tolerance_300_seconds(self):
+        tx, _intent_id, event = self._succeeded_event()
+        payload = json.dumps(event).encode()
+        for age in (301, 599, -301):  # 599 s: accepted by stock Odoo (600 s)
+            with self.subTest(age=age):
+                header = sign(payload, SECRET, timestamp=int(time.time()) - age)
+                self.assertEqual(self._deliver(event, header=header).status_code, 403)
+        self.assertNothingApplied(tx)
+        header = sign(payload, SECRET, timestamp=int(time.time()) - 240)
+        self.assertEqual(self._deliver(event, header=header).status_code, 200)
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
+
+    def test_malformed_header_is_400_never_500(self):
+        tx, _intent_id, event = self._succeeded_event()
+        payload = json.dumps(event).encode()
+        good = signature(payload, SECRET, int(time.time()))
+        now = int(time.time())
+        for header in (
+            False,  # no header at all
+            "",
+            "garbage",
+            f"t={now}",
+            f"v1={good}",
+            f"t=soon,v1={good}",
+            f"t={now},v1",
+            f"t={now},=abc,v1={good}",
+            f"t={now},t={now},v1={good}",
+            f"t={now},v1=é",
+        ):
+            with self.subTest(header=header):
+                response = self._deliver(event, header=header)
+                self.assertIn(response.status_code, (400, 403))
+                if header != f"t={now},v1=é":
+                    self.assertEqual(response.status_code, 400)
+        self.assertNothingApplied(tx)
+
+    def test_verified_on_raw_body_before_parsing(self):
+        tx, intent_id, _event = self._succeeded_event()
+        garbage = b"{not json"
+        # Unsigned garbage is refused as unauthenticated, before any parsing.
+        self.assertEqual(self._deliver(None, payload=garbage, secret=OLD_SECRET).status_code, 403)
+        # Signed garbage (only Stripe could send it) is a bad request, not a server error.
+        self.assertEqual(self._deliver(None, payload=garbage).status_code, 400)
+        # The body is verified byte for byte: the same JSON re-serialized is another body.
+        event = self.fake.event("payment_intent.succeeded", intent_id)
+        payload = json.dumps(event).encode()
+        reformatted = json.dumps(event, indent=2).encode()
+        response = self._deliver(event, payload=reformatted, header=sign(payload, SECRET))
+        self.assertEqual(response.status_code, 403)
+        self.assertNothingApplied(tx)
+
+    def test_out_of_order_failure_does_not_undo_done(self):
+        tx, intent_id, succeeded = self._succeeded_event()
+        failed = self.fake.event(
+            "payment_intent.payment_failed",
+            intent_id,
+            status="requires_payment_method",
+            last_payment_error={"message": "Your card was declined."},
+        )
+        canceled = self.fake.event("payment_intent.canceled", intent_id, status="canceled")
+        processing = self.fake.event("payment_intent.processing", intent_id, status="processing")
+        self.assertEqual(self._deliver(succeeded).status_code, 200)
+        for late in (failed, canceled, processing, succeeded):
+            self.assertEqual(self._deliver(late).status_code, 200)
+        self._post_process()
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
+        self.assertPaidOldestFirst(tx)
+
+    def test_failure_then_success_on_the_same_intent(self):
+        # A declined attempt returns the PaymentIntent to requires_payment_method; a second card
+        # may still succeed on the same PaymentIntent.
+        tx, intent_id, succeeded = self._succeeded_event()
+        failed = self.fake.event(
+            "payment_intent.payment_failed", intent_id, status="requires_payment_method"
+        )
+        self.assertEqual(self._deliver(failed).status_code, 200)
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "error")
+        self.assertEqual(self._deliver(succeeded).status_code, 200)
+        self._post_process()
+        tx.invalidate_recordset()
+        self.assertPaidOldestFirst(tx)
+
+    def test_unknown_events_and_objects_acknowledged(self):
+        tx, intent_id, succeeded = self._succeeded_event()
+        unknown_type = {**succeeded, "type": "customer.created"}
+        unknown_tx = self.fake.event("payment_intent.succeeded", intent_id, description="ACCT-X")
+        no_description = self.fake.event("payment_intent.succeeded", intent_id, description=None)
+        not_an_object = {**succeeded, "data": {"object": "pi_123"}}
+        no_data = {"id": "evt_1", "type": "payment_intent.succeeded"}
+        a_list = [succeeded]
+        for event in (unknown_type, unknown_tx, no_description, not_an_object, no_data, a_list):
+            with self.subTest(event=str(event)[:60]):
+                self.assertEqual(self._deliver(event).status_code, 200)
+        self._post_process()
+        self.assertNothingApplied(tx)
+
+    def test_applied_only_when_intent_amount_and_currency_match(self):
+        tx, intent_id, _succeeded = self._succeeded_event()
+        other_intent = self.fake.event("payment_intent.succeeded", intent_id, id="pi_someone_else")
+        less = self.fake.event("payment_intent.succeeded", intent_id, amount=30032)
+        more = self.fake.event("payment_intent.succeeded", intent_id, amount=3003300)
+        euros = self.fake.event("payment_intent.succeeded", intent_id, currency="eur")
+        for event in (other_intent, less, more, euros):
+            with self.subTest(event=event["data"]["object"]):
+                self.assertEqual(self._deliver(event).status_code, 200)
+                self._post_process()
+                self.assertNothingApplied(tx)
+        # The customer's return route cannot swap in another PaymentIntent either (F2).
+        other_tx_intent = self.fake.settle(self._start_other_intent(), "succeeded")["id"]
+        self.assertNotEqual(other_tx_intent, intent_id)
+        with mute_logger(*TX_LOGGERS):
+            self.url_open(
+                f"/payment/stripe/return?reference={tx.reference}&payment_intent={other_tx_intent}"
+            )
+        self.assertNothingApplied(tx)
+        # The right notification is applied.
+        self._deliver(self.fake.event("payment_intent.succeeded", intent_id))
+        self._post_process()
+        tx.invalidate_recordset()
+        self.assertPaidOldestFirst(tx)
+
+    def _start_other_intent(self):
+        """A second PaymentIntent of the same amount, for another transaction of the payer."""
+        before = set(self.fake.intents)
+        other_tx, _values = self._start_payment("300.33")
+        (intent_id,) = set(self.fake.intents) - before
+        self.assertEqual(other_tx.provider_reference, intent_id)
+        return intent_id
+
+
+@tagged("post_install", "-at_install")
+class TestStripeFaults(StripePortalPayCase):
+    """Issue 5 §4: Stripe timing out, failing, answering garbage or unreachable."""
+
+    def test_intent_creation_faults_give_a_clear_message(self):
+        for kind, path in (
+            ("timeout", "payment_intents"),
+            ("connection", "payment_intents"),
+            ("5xx", "payment_intents"),
+            ("non_json", "payment_intents"),
+            ("non_json", "customers"),
+        ):
+            with self.subTest(kind=kind, path=path):
+                self.fake.calls.clear()
+                self.fake.fail_next(kind, path)
+                form = self._open_payment_form("300.33")
+                before = self.env["payment.transaction"].search([])
+                with mute_logger(*TX_LOGGERS):
+                    response = self.opener.post(
+                        f"{self.base_url()}{const.TRANSACTION_ROUTE}",
+                        json={
+                            "jsonrpc": "2.0",
+                            "method": "call",
+                            "id": 1,
+                            "params": {
+                                "provider_id": form["provider_id"],
+                                "payment_method_id": form["payment_method_id"],
+                                "token_id": None,
+                                "amount": float(form["amount"]),
+                                "flow": "direct",
+                                "tokenization_requested": False,
+                                "landing_route": form["landing_route"],
+                                "is_validation": False,
+                                "access_token": form["access_token"],
+                            },
+                        },
+                    )
+                self.assertEqual(response.status_code, 200)
+                body = response.json()
+                self.assertNotIn("error", body, "a handled failure, not a server error")
+                result = body["result"]
+                self.assertEqual(result["state"], "error")
+                self.assertFalse(result.get("client_secret"))
+                message = result["state_message"]
+                self.assertTrue(message)
+                for leak in ("Traceback", "<html", "<h1", "JSONDecodeError", "Exception"):
+                    self.assertNotIn(leak, message)
+                self.assertNotIn("Traceback", response.text)
+                new_txs = self.env["payment.transaction"].search([]) - before
+                self.assertEqual(len(new_txs), 1, "one transaction per attempt")
+                self.assertEqual(new_txs.state, "error", "settled, not left pending")
+                self.assertEqual(
+                    len(self.fake.calls_to("POST", path)), 1, "Odoo does not retry on its own"
+                )
+                self.assertNothingApplied(new_txs, state="error")
+
+        # The customer tries again: a new attempt, a new key, one PaymentIntent, one payment.
+        self.fake.calls.clear()
+        tx, _values = self._start_payment("300.33")
+        (intent_call,) = self.fake.calls_to("POST", "payment_intents")
+        failed_keys = {
+            payment_utils.generate_idempotency_key(failed_tx, scope="payment_intents")
+            for failed_tx in self.env["payment.transaction"].search(
+                [("state", "=", "error"), ("portal_pay_account", "=", True)]
+            )
+        }
+        self.assertNotIn(intent_call.idempotency_key, failed_keys)
+        self.fake.settle(tx.provider_reference, "succeeded")
+        self._deliver(self.fake.event("payment_intent.succeeded", tx.provider_reference))
+        self._post_process()
+        tx.invalidate_recordset()
+        self.assertPaidOldestFirst(tx)
+
+    def test_messages_name_the_fault(self):
+        provider = self.stripe_provider
+        for kind, expected in (
+            ("timeout", "Could not establish the connection"),
+            ("connection", "Could not establish the connection"),
+            ("5xx", "Stripe is not available right now (HTTP 503)"),
+            ("non_json", "Stripe sent an answer that could not be read"),
+        ):
+            with self.subTest(kind=kind):
+                self.fake.fail_next(kind, "payment_intents/pi_x")
+                with mute_logger(*TX_LOGGERS), self.assertRaises(ValidationError) as caught:
+                    provider._send_api_request("GET", "payment_intents/pi_x")
+                self.assertIn(expected, str(caught.exception))
+                self.assertNotIn("<h1", str(caught.exception))
+
+    # === RECOVERY CRON === #
+
+    def _age(self, tx, minutes):
+        past = fields.Datetime.now() - timedelta(minutes=minutes)
+        self.env.cr.execute(
+            "UPDATE payment_transaction SET last_state_change = %s, create_date = %s WHERE id = %s",
+            [past, past, tx.id],
+        )
+        tx.invalidate_recordset()
+
+    def _run_recovery(self):
+        with mute_logger(*TX_LOGGERS):
+            self.env.ref(
+                "servicecore_portal_pay.cron_portal_pay_stripe_recover"
+            ).method_direct_trigger()
+
+    def test_recovery_cron_completes_a_stuck_payment(self):
+        stuck, _values = self._start_payment("300.33")
+        self.fake.settle(stuck.provider_reference, "succeeded")  # paid, but tab closed, no webhook
+        fresh, _values = self._start_payment("10.00")  # the customer may still be paying
+        self._age(stuck, const.STRIPE_RECOVERY_DELAY_MINUTES + 1)
+        self.fake.calls.clear()
+
+        self._run_recovery()
+        self.assertEqual(
+            [(call.method, call.path) for call in self.fake.calls],
+            [("GET", f"payment_intents/{stuck.provider_reference}")],
+            "only the stuck transaction is looked up, through the same seam",
+        )
+        stuck.invalidate_recordset()
+        fresh.invalidate_recordset()
+        self.assertEqual(fresh.state, "draft")
+        self.assertEqual(stuck.state, "done")
+        self.assertTrue(stuck.is_post_processed)
+        self.assertPaidOldestFirst(stuck)
+
+        # Running again changes nothing and asks Stripe nothing about settled transactions.
+        self.fake.calls.clear()
+        self._run_recovery()
+        self.assertFalse(self.fake.calls)
+        self.assertPaidOldestFirst(stuck)
+
+    def test_recovery_cron_fails_a_declined_payment_and_survives_stripe_down(self):
+        tx, _values = self._start_payment("300.33")
+        message = "Your card has insufficient funds."
+        self.fake.settle(tx.provider_reference, "requires_payment_method", error_message=message)
+        self._age(tx, const.STRIPE_RECOVERY_DELAY_MINUTES + 1)
+
+        self.fake.fail_next("timeout", f"payment_intents/{tx.provider_reference}")
+        self._run_recovery()
+        self.assertNothingApplied(tx, state="draft")  # Stripe down: retried on the next run
+
+        self._run_recovery()
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "error")
+        self.assertEqual(tx.state_message, message)
+        self.assertTrue(tx.is_post_processed)
+        self.assertNothingApplied(tx, state="error")
+
+    def test_recovery_cron_window(self):
+        tx, _values = self._start_payment("300.33")
+        self.fake.settle(tx.provider_reference, "succeeded")
+        self._age(tx, const.STRIPE_RECOVERY_WINDOW_DAYS * 24 * 60 + 60)
+        self.fake.calls.clear()
+        self._run_recovery()
+        self.assertFalse(self.fake.calls, "too old: left to staff")
+        self.assertNothingApplied(tx)
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookSignature(TransactionCase):
+    """The pure verification agrees with Stripe's own library (stripe-python)."""
+
+    def test_agrees_with_stripe_library(self):
+        payload = b'{"id": "evt_1", "type": "payment_intent.succeeded"}'
+        now = int(time.time())
+        good = signature(payload, SECRET, now)
+        old = signature(payload, SECRET, now - 400)
+        cases = {
+            f"t={now},v1={good}": True,
+            f"t={now},v1={'0' * 64},v1={good}": True,
+            f"t={now},v1={good},v1={'0' * 64}": True,
+            f"t={now},v0=abc,v1={good}": True,
+            f"t={now},v1={signature(payload, OLD_SECRET, now)}": False,
+            f"t={now - 400},v1={old}": False,
+            f"t={now}": False,
+            f"v1={good}": False,
+            "garbage": False,
+            "": False,
+        }
+        for header, authentic in cases.items():
+            with self.subTest(header=header):
+                try:
+                    stripe.WebhookSignature.verify_header(payload, header, SECRET, tolerance=300)
+                    stripe_says = True
+                except stripe.SignatureVerificationError:
+                    stripe_says = False
+                try:
+                    webhook_signature.verify(payload, header, [SECRET], now, 300)
+                    we_say = True
+                except webhook_signature.SignatureError:
+                    we_say = False
+                self.assertEqual((stripe_says, we_say), (authentic, authentic))
+
+    def test_status_per_failure(self):
+        payload = b"{}"
+        now = int(time.time())
+        with self.assertRaises(webhook_signature.MissingSecret) as missing:
+            webhook_signature.verify(payload, f"t={now},v1=ab", [], now, 300)
+        with self.assertRaises(webhook_signature.MalformedHeader) as malformed:
+            webhook_signature.verify(payload, "t=,v1=ab", [SECRET], now, 300)
+        for header in ("t=١٢٣,v1=ab", "t=1,t=1,v1=ab", "t=1,v1", "t=1,=ab,v1=ab", None):
+            with self.subTest(header=header), self.assertRaises(webhook_signature.MalformedHeader):
+                webhook_signature.parse_header(header)
+        with self.assertRaises(webhook_signature.InvalidSignature) as invalid:
+            webhook_signature.verify(payload, f"t={now},v1=ab", [SECRET], now, 300)
+        self.assertEqual(
+            [missing.exception.status, malformed.exception.status, invalid.exception.status],
+            [403, 400, 403],
+        )
+        self.assertEqual(
+            webhook_signature.verify(
+                payload,
+                f"t={now},v1={signature(payload, SECRET, now)}",
+                [OLD_SECRET, SECRET],
+                now,
+                300,
+            ),
+            [1],
+        )
