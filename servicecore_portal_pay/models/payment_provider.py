@@ -1,6 +1,8 @@
 import logging
 import time
 
+import requests
+
 from odoo import api, models
 from odoo.exceptions import ValidationError
 
@@ -46,6 +48,42 @@ class PaymentProvider(models.Model):
         return self.sudo().browse([keyed[index][0].id for index in matched])
 
     # === BUSINESS METHODS - STRIPE API REQUESTS === #
+
+    def _send_api_request(self, method, endpoint, *, idempotency_key=None, **kwargs):
+        """Override of `payment` to retry once a Stripe POST that carries an idempotency key when
+        Stripe gave no definitive answer.
+
+        A timeout or a dropped connection may hide a request Stripe executed (for a saved card:
+        a charge). Stripe answers a repeated key with the saved result instead of executing
+        again, so one retry with the same key recovers the answer without charging twice; a
+        customer retrying by hand would start a new attempt with a new key. Refusals (4xx) are
+        final and not retried.
+        """
+        if self.code != "stripe" or method != "POST" or not idempotency_key:
+            return super()._send_api_request(
+                method, endpoint, idempotency_key=idempotency_key, **kwargs
+            )
+        try:
+            return super()._send_api_request(
+                method, endpoint, idempotency_key=idempotency_key, **kwargs
+            )
+        except ValidationError as error:
+            cause = error.__context__
+            if (
+                isinstance(cause, requests.exceptions.HTTPError)
+                and cause.response is not None
+                and cause.response.status_code < 500
+            ):
+                raise
+            _logger.warning(
+                "Stripe request POST %s got no definitive answer (%s); retrying once with the "
+                "same idempotency key",
+                endpoint,
+                error,
+            )
+        return super()._send_api_request(
+            method, endpoint, idempotency_key=idempotency_key, **kwargs
+        )
 
     def _parse_response_error(self, response):
         """Override of `payment_stripe` to give a readable message for non-JSON errors.

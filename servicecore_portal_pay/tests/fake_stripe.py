@@ -46,6 +46,7 @@ class FakeStripe:
         self.intents = {}
         self.faults = []
         self._saved = {}  # Idempotency-Key -> (params, status, body), like Stripe keeps them
+        self.decline = None
         self._ids = itertools.count(1)
 
     # --- what tests use ---
@@ -53,10 +54,19 @@ class FakeStripe:
     def calls_to(self, method, path):
         return [call for call in self.calls if call.method == method and call.path == path]
 
-    def fail_next(self, kind, path="payment_intents"):
-        """Make the next request to ``path`` fail: timeout, connection, 5xx or non_json."""
-        assert kind in ("timeout", "connection", "5xx", "non_json"), kind
-        self.faults.append((path, kind))
+    def fail_next(self, kind, path="payment_intents", times=1):
+        """Make the next ``times`` requests to ``path`` fail.
+
+        ``timeout``, ``connection``, ``5xx`` (an HTML outage page), ``non_json`` (an HTML page
+        with status 200), or ``lost_response``: Stripe executes the request, the answer is lost
+        (a read timeout).
+        """
+        assert kind in ("timeout", "connection", "5xx", "non_json", "lost_response"), kind
+        self.faults.extend([(path, kind)] * times)
+
+    def decline_next(self, message):
+        """Make the next confirmation of a PaymentIntent (saved card) fail with ``message``."""
+        self.decline = message
 
     def settle(self, intent_id, status="succeeded", error_message=None):
         """What Stripe.js and the card network do: move a PaymentIntent to ``status``."""
@@ -103,10 +113,11 @@ class FakeStripe:
         call = Call(prepared_request.method, path, params, dict(prepared_request.headers))
         self.calls.append(call)
 
-        for index, (fault_path, kind) in enumerate(self.faults):
-            if path == fault_path:
-                del self.faults[index]
-                return self._fault(kind, prepared_request)
+        fault = next((kind for fault_path, kind in self.faults if fault_path == path), None)
+        if fault:
+            self.faults.remove((path, fault))
+            if fault != "lost_response":
+                return self._fault(fault, prepared_request)
 
         key = call.idempotency_key
         if key and key in self._saved:
@@ -126,6 +137,8 @@ class FakeStripe:
         status, payload = self._route(call)
         if key and call.method == "POST":
             self._saved[key] = (params, status, copy.deepcopy(payload))
+        if fault == "lost_response":
+            return self._fault("timeout", prepared_request)
         return self._response(prepared_request, status, payload)
 
     def _route(self, call):
@@ -143,10 +156,12 @@ class FakeStripe:
                 "customer": call.params.get("customer"),
                 "status": "requires_payment_method",
                 "client_secret": f"{intent_id}_secret_fake",
-                "payment_method": None,
+                "payment_method": call.params.get("payment_method"),
                 "last_payment_error": None,
                 "charges": {"data": []},
             }
+            if call.params.get("confirm") in ("True", "true"):  # a saved card, charged at once
+                return self._confirm(intent_id)
             return 200, copy.deepcopy(self.intents[intent_id])
         if call.method == "GET" and call.path.startswith("payment_intents/"):
             intent = self.intents.get(call.path.split("/", 1)[1])
@@ -158,6 +173,31 @@ class FakeStripe:
                 "message": f"No such resource: {call.path}",
             }
         }
+
+    def _confirm(self, intent_id):
+        intent = self.intents[intent_id]
+        if self.decline:
+            message, self.decline = self.decline, None
+            intent.update(
+                status="requires_payment_method",
+                last_payment_error={"code": "card_declined", "message": message},
+            )
+            return 402, {
+                "error": {
+                    "type": "card_error",
+                    "code": "card_declined",
+                    "message": message,
+                    "payment_intent": copy.deepcopy(intent),
+                }
+            }
+        intent["payment_method"] = {
+            "id": intent.get("payment_method") or "pm_saved",
+            "object": "payment_method",
+            "type": "card",
+            "card": {"brand": "visa", "last4": "4242"},
+        }
+        intent.update(status="succeeded", amount_received=intent["amount"])
+        return 200, copy.deepcopy(intent)
 
     @staticmethod
     def _response(prepared_request, status, payload, content_type="application/json"):

@@ -123,6 +123,16 @@ class StripePortalPayCase(AccountPaymentCommon, HttpCase):
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
+        cls.token = cls.env["payment.token"].create(
+            {
+                "provider_id": cls.stripe_provider.id,
+                "payment_method_id": card.id,
+                "partner_id": cls.payer.id,
+                "payment_details": "4242",
+                "provider_ref": "cus_saved",
+                "stripe_payment_method": "pm_saved",
+            }
+        )
         cls.inv_old = cls._invoice("100.10", due_in=-40)
         cls.inv_mid = cls._invoice("250.25", due_in=-10)
         cls.inv_new = cls._invoice("400.40", due_in=20)
@@ -176,7 +186,12 @@ class StripePortalPayCase(AccountPaymentCommon, HttpCase):
             and option.get("data-payment-option-type") == "payment_method"
         ]
         self.assertTrue(options, "Stripe must be offered on the payment form")
+        tokens = tree.xpath(
+            "//input[@name='o_payment_radio'][@data-payment-option-type='token']"
+            "/@data-payment-option-id"
+        )
         return {
+            "token_ids": [int(token) for token in tokens],
             "amount": form.get("data-amount"),
             "access_token": form.get("data-access-token"),
             "transaction_route": form.get("data-transaction-route"),
@@ -358,14 +373,83 @@ class TestStripeFlow(StripePortalPayCase):
         self.assertIn("&lt;script&gt;alert(", response.text)
         self.assertIn("Your card was declined.", response.text)
 
+    # === SAVED CARD (token flow: Stripe charges during the transaction request) === #
+
+    def _pay_with_saved_card(self, amount="300.33"):
+        form = self._open_payment_form(amount)
+        self.assertIn(self.token.id, form["token_ids"])
+        with mute_logger(*TX_LOGGERS):
+            processing_values = self.make_jsonrpc_request(
+                form["transaction_route"],
+                {
+                    "provider_id": self.stripe_provider.id,
+                    "payment_method_id": None,
+                    "token_id": self.token.id,
+                    "amount": float(form["amount"]),
+                    "flow": "token",
+                    "tokenization_requested": False,
+                    "landing_route": form["landing_route"],
+                    "is_validation": False,
+                    "access_token": form["access_token"],
+                },
+            )
+        tx = self.env["payment.transaction"].search(
+            [("reference", "=", processing_values["reference"])]
+        )
+        return tx, processing_values
+
+    def test_saved_card_charged_once_and_applied(self):
+        tx, processing_values = self._pay_with_saved_card()
+        (intent_call,) = self.fake.calls_to("POST", "payment_intents")
+        self.assertEqual(
+            {key: intent_call.params.get(key) for key in ("amount", "currency", "confirm")},
+            {"amount": "30033", "currency": "usd", "confirm": "True"},
+        )
+        self.assertEqual(
+            (intent_call.params["customer"], intent_call.params["payment_method"]),
+            ("cus_saved", "pm_saved"),
+        )
+        self.assertEqual(
+            intent_call.idempotency_key,
+            payment_utils.generate_idempotency_key(tx, scope="payment_intents"),
+        )
+        self.assertEqual((processing_values["state"], tx.state), ("done", "done"))
+        self._post_process()
+        tx.invalidate_recordset()
+        self.assertPaidOldestFirst(tx)
+
+    def test_saved_card_lost_answer_charged_once(self):
+        # The charge went through at Stripe but Odoo did not hear back: the retry with the same
+        # key returns the saved charge instead of charging again.
+        self.fake.fail_next("lost_response", "payment_intents")
+        tx, processing_values = self._pay_with_saved_card()
+        calls = self.fake.calls_to("POST", "payment_intents")
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(calls[0].idempotency_key, calls[1].idempotency_key)
+        self.assertEqual(len(self.fake.intents), 1, "one PaymentIntent, one charge")
+        self.assertEqual(processing_values["state"], "done")
+        self._post_process()
+        tx.invalidate_recordset()
+        self.assertPaidOldestFirst(tx)
+
+    def test_saved_card_declined_not_retried(self):
+        self.fake.decline_next("Your card was declined.")
+        tx, processing_values = self._pay_with_saved_card()
+        self.assertEqual(len(self.fake.calls_to("POST", "payment_intents")), 1)
+        self.assertEqual(processing_values["state"], "error")
+        self.assertIn("Your card was declined.", processing_values["state_message"])
+        self._post_process()
+        self.assertNothingApplied(tx, state="error")
+
 
 @tagged("post_install", "-at_install")
 class TestStripeWebhook(StripePortalPayCase):
     """Issue 5 §3: the webhook's properties, one test each."""
 
     def _succeeded_event(self):
+        before = set(self.fake.intents)
         tx, _values = self._start_payment("300.33")
-        (intent_id,) = self.fake.intents
+        (intent_id,) = set(self.fake.intents) - before
         self.fake.settle(intent_id, "succeeded")
         return tx, intent_id, self.fake.event("payment_intent.succeeded", intent_id)
 
@@ -499,17 +583,22 @@ class TestStripeWebhook(StripePortalPayCase):
         self.assertNothingApplied(tx)
 
     def test_applied_only_when_intent_amount_and_currency_match(self):
-        tx, intent_id, _succeeded = self._succeeded_event()
-        other_intent = self.fake.event("payment_intent.succeeded", intent_id, id="pi_someone_else")
-        less = self.fake.event("payment_intent.succeeded", intent_id, amount=30032)
-        more = self.fake.event("payment_intent.succeeded", intent_id, amount=3003300)
-        euros = self.fake.event("payment_intent.succeeded", intent_id, currency="eur")
-        for event in (other_intent, less, more, euros):
-            with self.subTest(event=event["data"]["object"]):
+        variants = {
+            "another PaymentIntent": {"id": "pi_someone_else"},
+            "one cent less": {"amount": 30032},
+            "a hundred times more": {"amount": 3003300},
+            "another currency": {"currency": "eur"},
+        }
+        for name, overrides in variants.items():
+            with self.subTest(name):
+                tx, intent_id, _succeeded = self._succeeded_event()
+                event = self.fake.event("payment_intent.succeeded", intent_id, **overrides)
                 self.assertEqual(self._deliver(event).status_code, 200)
                 self._post_process()
                 self.assertNothingApplied(tx)
+                self.assertEqual(tx.provider_reference, intent_id)
         # The customer's return route cannot swap in another PaymentIntent either (F2).
+        tx, intent_id, _succeeded = self._succeeded_event()
         other_tx_intent = self.fake.settle(self._start_other_intent(), "succeeded")["id"]
         self.assertNotEqual(other_tx_intent, intent_id)
         with mute_logger(*TX_LOGGERS):
@@ -537,16 +626,19 @@ class TestStripeFaults(StripePortalPayCase):
     """Issue 5 §4: Stripe timing out, failing, answering garbage or unreachable."""
 
     def test_intent_creation_faults_give_a_clear_message(self):
-        for kind, path in (
-            ("timeout", "payment_intents"),
-            ("connection", "payment_intents"),
-            ("5xx", "payment_intents"),
-            ("non_json", "payment_intents"),
-            ("non_json", "customers"),
+        # PaymentIntent creation carries an idempotency key, so a failure without a definitive
+        # answer is retried once with the same key: two faults in a row reach the customer.
+        # Customer creation has no key and is not retried.
+        for kind, path, attempts in (
+            ("timeout", "payment_intents", 2),
+            ("connection", "payment_intents", 2),
+            ("5xx", "payment_intents", 2),
+            ("non_json", "payment_intents", 2),
+            ("non_json", "customers", 1),
         ):
             with self.subTest(kind=kind, path=path):
                 self.fake.calls.clear()
-                self.fake.fail_next(kind, path)
+                self.fake.fail_next(kind, path, times=attempts)
                 form = self._open_payment_form("300.33")
                 before = self.env["payment.transaction"].search([])
                 with mute_logger(*TX_LOGGERS):
@@ -583,9 +675,10 @@ class TestStripeFaults(StripePortalPayCase):
                 new_txs = self.env["payment.transaction"].search([]) - before
                 self.assertEqual(len(new_txs), 1, "one transaction per attempt")
                 self.assertEqual(new_txs.state, "error", "settled, not left pending")
-                self.assertEqual(
-                    len(self.fake.calls_to("POST", path)), 1, "Odoo does not retry on its own"
-                )
+                calls = self.fake.calls_to("POST", path)
+                self.assertEqual(len(calls), attempts)
+                self.assertEqual(len({call.idempotency_key for call in calls}), 1)
+                self.assertFalse(self.fake.faults)
                 self.assertNothingApplied(new_txs, state="error")
 
         # The customer tries again: a new attempt, a new key, one PaymentIntent, one payment.
@@ -604,6 +697,18 @@ class TestStripeFaults(StripePortalPayCase):
         self._post_process()
         tx.invalidate_recordset()
         self.assertPaidOldestFirst(tx)
+
+    def test_lost_answer_recovered_with_the_same_key(self):
+        # Stripe creates the PaymentIntent but its answer is lost: the retry with the same key
+        # gets the saved answer; the customer pays on the one PaymentIntent.
+        self.fake.fail_next("lost_response", "payment_intents")
+        tx, processing_values = self._start_payment("300.33")
+        calls = self.fake.calls_to("POST", "payment_intents")
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(calls[0].idempotency_key, calls[1].idempotency_key)
+        (intent_id,) = self.fake.intents
+        self.assertEqual(processing_values["client_secret"], f"{intent_id}_secret_fake")
+        self.assertEqual((tx.state, tx.provider_reference), ("draft", intent_id))
 
     def test_messages_name_the_fault(self):
         provider = self.stripe_provider
