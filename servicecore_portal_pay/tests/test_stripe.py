@@ -483,6 +483,26 @@ class TestStripeWebhook(StripePortalPayCase):
         tx.invalidate_recordset()
         self.assertEqual(tx.state, "done")
 
+    def test_signed_by_another_providers_secret_refused(self):
+        # Another Stripe account (e.g. another company's) signs with its own secret: authentic
+        # for that provider, but not for this transaction.
+        tx, _intent_id, event = self._succeeded_event()
+        other_secret = "whsec_other_account_555"
+        self.stripe_provider.copy(
+            {
+                "name": "Stripe (other account)",
+                "stripe_secret_key": "sk_test_other_account",
+                "stripe_publishable_key": "pk_test_other_account",
+                "stripe_webhook_secret": other_secret,
+            }
+        ).state = "test"
+        self.assertEqual(self._deliver(event, secret=other_secret).status_code, 403)
+        self._post_process()
+        self.assertNothingApplied(tx)
+        self.assertEqual(self._deliver(event).status_code, 200)
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
+
     def test_timestamp_tolerance_300_seconds(self):
         tx, _intent_id, event = self._succeeded_event()
         payload = json.dumps(event).encode()
