@@ -456,19 +456,22 @@ class TestStripeWebhook(StripePortalPayCase):
     def test_fails_closed_without_webhook_secret(self):
         tx, _intent_id, event = self._succeeded_event()
         self.env["payment.provider"].search([("code", "=", "stripe")]).stripe_webhook_secret = False
+        # Unsigned, as stock Odoo accepts it when no secret is set: refused.
+        self.assertEqual(self._deliver(event, header=False).status_code, 403)
+        self.assertNothingApplied(tx)
+        # Signed with the former secret, logged for the administrator: refused too.
+        payload = json.dumps(event).encode()
         with self.assertLogs(CONTROLLER_LOGGER, "ERROR") as logs:
             response = self.url_open(
                 WEBHOOK_URL,
-                data=json.dumps(event).encode(),
+                data=payload,
                 headers={
                     "Content-Type": "application/json",
-                    "Stripe-Signature": sign(json.dumps(event).encode(), SECRET),
+                    "Stripe-Signature": sign(payload, SECRET),
                 },
             )
         self.assertEqual(response.status_code, 403)
         self.assertIn("no Stripe webhook secret", logs.output[0])
-        # Unsigned, as stock Odoo would accept it without a secret: refused too.
-        self.assertEqual(self._deliver(event, header=False).status_code, 403)
         self._post_process()
         self.assertNothingApplied(tx)
 
