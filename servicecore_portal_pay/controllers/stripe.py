@@ -30,12 +30,13 @@ class StripeController(main.StripeController):
                 payload, request.httprequest.headers.get("Stripe-Signature")
             )
         except webhook_signature.SignatureError as error:
-            log = (
-                _logger.error
-                if isinstance(error, webhook_signature.MissingSecret)
-                else (_logger.warning)
+            # A missing secret is a configuration error the administrator must see.
+            missing = isinstance(error, webhook_signature.MissingSecret)
+            _logger.log(
+                logging.ERROR if missing else logging.WARNING,
+                "Refused a Stripe webhook delivery: %s",
+                error,
             )
-            log("Refused a Stripe webhook delivery: %s", error)
             return request.make_json_response({"error": "refused"}, status=error.status)
         try:
             event = json.loads(payload)

@@ -31,11 +31,7 @@ class PaymentProvider(models.Model):
         :raise webhook_signature.SignatureError: if no provider has a webhook secret (fail
             closed), the header is malformed, or no secret signed the delivery in time
         """
-        providers = (
-            self.sudo()
-            .with_context(active_test=False)
-            .search([("code", "=", "stripe"), ("state", "!=", "disabled")])
-        )
+        providers = self.sudo().search([("code", "=", "stripe"), ("state", "!=", "disabled")])
         keyed = [(provider, stripe_utils.get_webhook_secret(provider)) for provider in providers]
         keyed = [(provider, secret) for provider, secret in keyed if secret]
         matched = webhook_signature.verify(

@@ -327,6 +327,40 @@ class TestStripeFlow(StripePortalPayCase):
         self.assertIn(tx.reference, response.text)
         self.assertIn(self.inv_old.name, response.text)
 
+    def test_browser_return_then_status_poll(self):
+        # The customer's browser path: Stripe.js redirects to payment_stripe's return route, which
+        # asks Stripe for the PaymentIntent; the status page polls, which post-processes.
+        tx, _values = self._start_payment("300.33")
+        intent_id = tx.provider_reference
+        self.fake.settle(intent_id, "succeeded")
+        self.fake.calls.clear()
+        with mute_logger(*TX_LOGGERS):
+            response = self.url_open(
+                f"/payment/stripe/return?reference={tx.reference}&payment_intent={intent_id}",
+                allow_redirects=False,
+            )
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/payment/status"))
+        self.assertEqual(
+            [(call.method, call.path) for call in self.fake.calls],
+            [("GET", f"payment_intents/{intent_id}")],
+        )
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
+        with mute_logger(*TX_LOGGERS):
+            status = self.make_jsonrpc_request("/payment/status/poll")
+        self.assertEqual(status["state"], "done")
+        self.assertEqual(status["landing_route"], f"{const.CONFIRMATION_ROUTE}?tx_id={tx.id}")
+        tx.invalidate_recordset()
+        self.assertPaidOldestFirst(tx)
+        # A late webhook for the same payment changes nothing.
+        self.assertEqual(
+            self._deliver(self.fake.event("payment_intent.succeeded", intent_id)).status_code, 200
+        )
+        self._post_process()
+        tx.invalidate_recordset()
+        self.assertPaidOldestFirst(tx)
+
     def test_same_webhook_twice_one_payment(self):
         tx, _values = self._start_payment("300.33")
         (intent_id,) = self.fake.intents
