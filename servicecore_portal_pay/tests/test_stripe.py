@@ -8,7 +8,6 @@ payment_stripe's own URL with real `Stripe-Signature` headers.
 import json
 import time
 from datetime import timedelta
-from decimal import Decimal
 from urllib.parse import urlsplit
 
 import stripe
@@ -19,9 +18,9 @@ from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.servicecore_portal_pay import const, webhook_signature
+from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon
 
 from .fake_stripe import API_HOST, FakeStripe, sign, signature
 
@@ -40,8 +39,9 @@ TX_LOGGERS = (
 )
 
 
-class StripePortalPayCase(AccountPaymentCommon, HttpCase):
-    """A USD company with Stripe (cards) and a customer with three open invoices:
+class StripePortalPayCase(PortalPayCommon, HttpCase):
+    """`PortalPayCommon` with Stripe (cards, a saved card) as the only provider and three open
+    invoices of the customer:
 
     ========  ===========  ========
     invoice   due          amount
@@ -51,11 +51,6 @@ class StripePortalPayCase(AccountPaymentCommon, HttpCase):
     inv_new   in 20 days   400.40
     ========  ===========  ========
     """
-
-    @classmethod
-    def setup_independent_company(cls, **kwargs):
-        usd = cls._enable_currency("USD")
-        return super().setup_independent_company(currency_id=usd.id, **kwargs)
 
     @classmethod
     def _request_handler(cls, session, prepared_request, /, **kwargs):
@@ -68,15 +63,6 @@ class StripePortalPayCase(AccountPaymentCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.fake = FakeStripe()
-        cls.currency = cls.company.currency_id
-        cls.today = fields.Date.context_today(cls.env.user)
-        cls.company.write(
-            {
-                "portal_pay_overpayment": "reject",
-                "portal_pay_min_amount": 1.0,
-                "portal_pay_default_amount": "balance",
-            }
-        )
         card = cls.env.ref("payment.payment_method_card")
         cls.stripe_provider = cls._prepare_provider(
             "stripe",
@@ -94,35 +80,6 @@ class StripePortalPayCase(AccountPaymentCommon, HttpCase):
             [("company_id", "=", cls.company.id), ("id", "!=", cls.stripe_provider.id)]
         ).state = "disabled"
         card.active = True
-        cls.card = card
-
-        Partner = cls.env["res.partner"]
-        cls.customer = Partner.create(
-            {
-                "name": "Summit HVAC Services",
-                "is_company": True,
-                "property_account_receivable_id": cls.company_data["default_account_receivable"].id,
-                "property_payment_term_id": False,
-                "email": "ap@summit.example.com",
-            }
-        )
-        cls.payer = Partner.create(
-            {
-                "name": "Dana Payer",
-                "type": "contact",
-                "parent_id": cls.customer.id,
-                "email": "dana@summit.example.com",
-                "portal_payment_enabled": True,
-            }
-        )
-        cls.payer_user = cls._create_new_portal_user(
-            login="stripe_payer",
-            password="stripe_payer",
-            name=cls.payer.name,
-            partner_id=cls.payer.id,
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
         cls.token = cls.env["payment.token"].create(
             {
                 "provider_id": cls.stripe_provider.id,
@@ -133,48 +90,22 @@ class StripePortalPayCase(AccountPaymentCommon, HttpCase):
                 "stripe_payment_method": "pm_saved",
             }
         )
-        cls.inv_old = cls._invoice("100.10", due_in=-40)
-        cls.inv_mid = cls._invoice("250.25", due_in=-10)
-        cls.inv_new = cls._invoice("400.40", due_in=20)
+        cls.inv_old = cls._create_customer_invoice("100.10", due=cls._days(-40))
+        cls.inv_mid = cls._create_customer_invoice("250.25", due=cls._days(-10))
+        cls.inv_new = cls._create_customer_invoice(
+            "400.40", due=cls._days(20), invoice_date=cls._days(-10)
+        )
 
     def setUp(self):
         super().setUp()
         # A fresh Stripe for every test (calls, PaymentIntents, saved idempotent answers).
         type(self).fake = FakeStripe()
 
-    @classmethod
-    def _invoice(cls, amount, due_in):
-        due = cls.today + timedelta(days=due_in)
-        invoice_date = min(due, cls.today) - timedelta(days=30)
-        move = cls.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": cls.customer.id,
-                "invoice_date": invoice_date,
-                "date": invoice_date,
-                "invoice_date_due": due,
-                "invoice_payment_term_id": False,
-                "currency_id": cls.currency.id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Quarterly HVAC maintenance",
-                            "quantity": 1,
-                            "price_unit": float(Decimal(amount)),
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-        )
-        move.action_post()
-        return move
-
     # === THE CUSTOMER'S SIDE === #
 
     def _open_payment_form(self, amount):
         """GET /my/payment?amount=X as the payer; return the form's context and Stripe option."""
-        self.authenticate("stripe_payer", "stripe_payer")
+        self.authenticate("portal_payer", "portal_payer")
         response = self.url_open(f"{const.PAGE_ROUTE}?amount={amount}")
         self.assertEqual(response.status_code, 200, response.text[:500])
         tree = html.fromstring(response.content)
@@ -244,14 +175,6 @@ class StripePortalPayCase(AccountPaymentCommon, HttpCase):
             self.env.ref("payment.cron_post_process_payment_tx").method_direct_trigger()
 
     # === ASSERTIONS === #
-
-    def assertResiduals(self, expected):
-        moves = self.inv_old + self.inv_mid + self.inv_new
-        moves.invalidate_recordset(["amount_residual", "payment_state"])
-        self.assertEqual(
-            {move: f"{move.amount_residual:.2f}" for move in moves},
-            expected,
-        )
 
     def assertNothingApplied(self, tx, state="draft"):
         tx.invalidate_recordset()
