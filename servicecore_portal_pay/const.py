@@ -26,3 +26,7 @@ TRANSACTION_ROUTE = "/my/payment/transaction"
 
 # Prefix of the transaction references ("ACCT-20261125-0001"-like via Odoo's sequence logic).
 REFERENCE_PREFIX = "ACCT"
+
+# Open items listed on Make a Payment before a "show all" link: a commercial customer can have
+# thousands; the figures and the allocation always cover all of them.
+PAGE_ITEMS_LIMIT = 50

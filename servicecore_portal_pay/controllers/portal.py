@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
@@ -34,12 +36,12 @@ class PortalAccount(portal.PortalAccount):
     @http.route(
         const.PAGE_ROUTE, type="http", auth="user", methods=["GET"], website=True, sitemap=False
     )
-    def portal_pay_page(self, amount=None, **kwargs):
+    def portal_pay_page(self, amount=None, show=None, **kwargs):
         """Make a Payment: the account balance and amount step, then the payment form step."""
         context = self._portal_pay_context()
         if context is None:
             return request.redirect("/my")
-        values = self._portal_pay_page_values(context)
+        values = self._portal_pay_page_values(context, show_all=show == "all")
         if amount is None:
             return request.render("servicecore_portal_pay.portal_pay_page", values)
         values["amount_input"] = amount
@@ -53,12 +55,27 @@ class PortalAccount(portal.PortalAccount):
         values.update(self._portal_pay_form_values(context, amount))
         return request.render("servicecore_portal_pay.portal_pay_form_page", values)
 
-    def _portal_pay_page_values(self, context):
+    def _portal_pay_page_values(self, context, show_all=False):
         summary = context["summary"]
         commercial = context["commercial_partner"]
         default_amount = commercial._portal_pay_default_amount(summary)
         places = summary["currency"].decimal_places
+        # The table lists the oldest items; the others are summed up in one row (with a link to
+        # list them all), so the page costs the same for 10 or 5,000 open invoices.
+        lines = summary["lines"]
+        limit = None if show_all else const.PAGE_ITEMS_LIMIT
+        rest = lines[limit:] if limit else lines.browse()
         return {
+            "lines_shown": lines[:limit] if limit else lines,
+            "rest_count": len(rest),
+            "rest_residual": sum(
+                (
+                    Decimal(str(residual))
+                    for residual in rest.mapped("amount_residual_currency")
+                    if residual > 0
+                ),
+                Decimal(0),
+            ),
             **self._prepare_portal_layout_values(),
             "page_name": "portal_pay",
             "summary": summary,
