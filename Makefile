@@ -10,6 +10,7 @@ help:
 	@echo "make test   - fresh test database, then the whole test suite (pytest-odoo)"
 	@echo "make lint   - ruff (lint + format check) and pylint-odoo"
 	@echo "make stop   - stop what 'make run' started"
+	@echo "make bench  - benchmarks against stock Odoo, writes docs/PERFORMANCE.md (BENCH_QUICK=1: small sizes)"
 
 setup:
 	@bash scripts/setup.sh
@@ -22,6 +23,9 @@ stop:
 
 test:
 	@bash scripts/test.sh
+
+bench: setup
+	@source scripts/env.sh && cd bench && "$$VENV/bin/python" run.py
 
 lint: setup
 	.venv/bin/ruff check $(PY_SOURCES)

@@ -8,7 +8,7 @@ from odoo.http import request
 
 from odoo.addons.account_payment.controllers import portal
 from odoo.addons.payment import utils as payment_utils
-from odoo.addons.servicecore_portal_pay import const
+from odoo.addons.servicecore_portal_pay import allocation, const
 
 
 class PortalAccount(portal.PortalAccount):
@@ -68,13 +68,16 @@ class PortalAccount(portal.PortalAccount):
         return {
             "lines_shown": lines[:limit] if limit else lines,
             "rest_count": len(rest),
-            "rest_residual": sum(
-                (
-                    Decimal(str(residual))
-                    for residual in rest.mapped("amount_residual_currency")
-                    if residual > 0
+            "rest_residual": allocation.quantize(
+                sum(
+                    (
+                        Decimal(str(residual))
+                        for residual in rest.mapped("amount_residual_currency")
+                        if residual > 0
+                    ),
+                    Decimal(0),
                 ),
-                Decimal(0),
+                places,
             ),
             **self._prepare_portal_layout_values(),
             "page_name": "portal_pay",

@@ -1,1 +1,2 @@
 from . import test_allocation_rules
+from . import test_query_counts
