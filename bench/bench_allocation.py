@@ -91,7 +91,7 @@ def measure_once(env, payment, lines, moves, method, *, staff_limit=None):
         check = check_result(env, payment, moves, method, done)
         savepoint.rollback()
     reset(env)
-    return measured.seconds, measured.queries, done, check
+    return measured.seconds, measured.queries, done, check, measured.cpu_seconds
 
 
 def summarise(runs, n):
@@ -100,6 +100,7 @@ def summarise(runs, n):
     queries, done, check = runs[0][1], runs[0][2], runs[0][3]
     result = {
         "seconds": seconds,
+        "cpu_seconds": min(run[4] for run in runs),
         "median_seconds": median([run[0] for run in runs]),
         "queries": queries,
         "runs": len(runs),
@@ -113,6 +114,7 @@ def summarise(runs, n):
             measured_seconds=seconds,
             measured_queries=queries,
             seconds=seconds * factor,
+            cpu_seconds=result["cpu_seconds"] * factor,
             median_seconds=result["median_seconds"] * factor,
             queries=round(queries * factor),
             extrapolated=True,
@@ -141,7 +143,7 @@ def bench(db, sizes, repeat_small, staff_max):
             payment = create_payment(env, partner, amount)
             env.cr.commit()
             lines = receivable_lines(moves)
-            repeat = repeat_small if n <= 100 else (2 if n <= 1000 else 1)
+            repeat = repeat_small if n <= 100 else (3 if n <= 1000 else 1)
             row = {"n": n, "setup_seconds": setup, "payment_amount": amount, "repeat": repeat}
             # Warm the registry caches once, outside the figures, with the cheapest method.
             measure_once(env, payment, lines, moves, "stock")
@@ -170,11 +172,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", required=True)
     parser.add_argument("--sizes", default="10,100,1000,5000")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure for N <= 100")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure for N <= 100")
     parser.add_argument(
         "--staff-max",
         type=int,
-        default=200,
+        default=100,
         help="above this N, time the invoice-by-invoice path on this many invoices and "
         "extrapolate linearly (it is marked as such)",
     )

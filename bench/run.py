@@ -109,10 +109,35 @@ def machine():
     }
 
 
+def write_docs(results):
+    text = report.markdown(results)
+    print(text)
+    if os.environ.get("BENCH_DOCS", "1") == "0":
+        return
+    docs = os.path.join(ROOT, "docs")
+    os.makedirs(docs, exist_ok=True)
+    with open(os.path.join(docs, "PERFORMANCE.md"), "w", encoding="utf-8") as out:
+        out.write(text)
+    if results.get("allocation"):
+        plot.line_chart(
+            os.path.join(docs, "allocation-vs-n.png"),
+            report.allocation_series(results["allocation"]),
+            title="One payment applied to N open invoices (lower is better)",
+            x_label="N open invoices",
+            y_label="seconds",
+        )
+    print(f"==> wrote {docs}/PERFORMANCE.md and allocation-vs-n.png", file=sys.stderr)
+
+
 def main():
+    state = os.path.join(os.environ["STATE_DIR"], "bench")
+    if "--report-only" in sys.argv:
+        # Rewrite the docs from the last run's results (e.g. after changing the report).
+        with open(os.path.join(state, "results.json"), encoding="utf-8") as saved:
+            write_docs(json.load(saved))
+        return
     quick = os.environ.get("BENCH_QUICK") == "1"
     db = os.environ.get("BENCH_DB") or f"{os.environ.get('RUN_DB', 'servicecore_demo')}_bench"
-    state = os.path.join(os.environ["STATE_DIR"], "bench")
     os.makedirs(state, exist_ok=True)
     only = set((os.environ.get("BENCH_ONLY") or "allocation,page,throughput").split(","))
     results = {
@@ -157,22 +182,7 @@ def main():
     results["total_seconds"] = time.perf_counter() - t0
     with open(os.path.join(state, "results.json"), "w", encoding="utf-8") as out:
         json.dump(results, out, indent=1)
-    text = report.markdown(results)
-    print(text)
-    if os.environ.get("BENCH_DOCS", "1") != "0":
-        docs = os.path.join(ROOT, "docs")
-        os.makedirs(docs, exist_ok=True)
-        with open(os.path.join(docs, "PERFORMANCE.md"), "w", encoding="utf-8") as out:
-            out.write(text)
-        if results.get("allocation"):
-            plot.line_chart(
-                os.path.join(docs, "allocation-vs-n.png"),
-                report.allocation_series(results["allocation"]),
-                title="One payment applied to N open invoices (lower is better)",
-                x_label="N open invoices",
-                y_label="seconds",
-            )
-        print(f"==> wrote {docs}/PERFORMANCE.md and allocation-vs-n.png", file=sys.stderr)
+    write_docs(results)
 
 
 if __name__ == "__main__":
