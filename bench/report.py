@@ -158,6 +158,15 @@ def throughput_section(result):
             f"| {len(stock['errors'])} / {len(addon['errors'])} "
             f"| {'yes' if stock['check']['ok'] and addon['check']['ok'] else 'NO'} |"
         )
+    lines += [
+        "",
+        "Payments of one partner are applied one at a time by design: the allocation locks the "
+        "partner's open receivable lines (exactly once, oldest first, no over-application), so "
+        "a concurrent payment of the same partner meets a serialization failure, is rolled "
+        "back and post-processed again on the next status poll (the poll retries above). "
+        "Stock's invoice payments of one partner touch different invoices and do not wait for "
+        "each other. Payments of distinct partners do not contend.",
+    ]
     errors = sorted({error for row in rows for error in row["errors"]})
     if errors:
         lines += ["", "Errors seen:", ""] + [f"- `{error}`" for error in errors[:10]]
@@ -207,8 +216,10 @@ NOTES = [
     "locked open lines are re-read entirely, because a partly filled line cache made stock "
     "`reconcile()` read the taxes of each invoice in its own query; one `reconcile()` call "
     "instead of two unless the partly paid line shares its due date with a fully paid one "
-    "(the only case where stock's tie-break could pick another line). Queries no longer grow "
-    "with N.",
+    "(the only case where stock's tie-break could pick another line); the taxes of the "
+    "invoices' lines are read in one batch before reconciling (past the ORM's prefetch "
+    "window of 1,000 records, stock's tax-line sync read them one line at a time: stock "
+    "itself still does, hence its ~1 query per invoice at N ≥ 1000).",
     "- **Page** (`GET /my/payment`): the open items table lists the 50 oldest items and sums "
     "the others in one row, with a link to `/my/payment?show=all`; the balance, overdue "
     "figures and the allocation still cover every item. The live preview treats the summary "

@@ -102,6 +102,9 @@ class AccountPayment(models.Model):
             due = {line.id: line.date_maturity or line.date for line, _applied, _after in plan}
             if due[partial_ids[0]] <= max(due[line_id] for line_id in full_ids):
                 batches = [full_ids, partial_ids]
+        # reconcile() re-syncs the tax lines of every invoice it touches; past the ORM's
+        # prefetch window (1,000 records) it would read the taxes one line at a time.
+        debit_lines.move_id.line_ids.fetch(["tax_ids"])
         Line = self.env["account.move.line"]
         for batch in batches:
             if batch and not payment_line.reconciled:
