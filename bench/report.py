@@ -16,16 +16,15 @@ def _ok(flag):
 
 
 def allocation_series(rows):
-    series = [
+    extrapolated = [r["n"] for r in rows if r["staff"].get("extrapolated")]
+    staff_label = "stock invoice by invoice" + (
+        f" (dashed: extrapolated from N={min(extrapolated)})" if extrapolated else ""
+    )
+    return [
         ("addon _portal_pay_allocate", [(r["n"], r["addon"]["seconds"]) for r in rows], False),
         ("stock batch reconcile()", [(r["n"], r["stock"]["seconds"]) for r in rows], False),
-        (
-            "stock invoice by invoice (dashed: extrapolated)",
-            [(r["n"], r["staff"]["seconds"]) for r in rows],
-            any(r["staff"].get("extrapolated") for r in rows),
-        ),
+        (staff_label, [(r["n"], r["staff"]["seconds"]) for r in rows], bool(extrapolated)),
     ]
-    return series
 
 
 def allocation_section(rows):
@@ -58,9 +57,9 @@ def allocation_section(rows):
     if extrapolated:
         lines += [
             "",
-            "\\* invoice by invoice is timed on the first "
+            "\\* invoice by invoice is timed on the oldest "
             f"{extrapolated[0]['staff']['measured_invoices']} invoices and extrapolated linearly "
-            "(its cost per invoice grows with N, so the real figure is higher).",
+            "to N (to keep `make bench` near 10 minutes).",
         ]
     ratios = [row["addon"]["seconds"] / row["stock"]["seconds"] for row in rows]
     cpu_ratios = [
@@ -183,9 +182,13 @@ def markdown(results):
         "`BENCH_QUICK=1 make bench` runs the small sizes only). Every figure is measured in "
         "the same run as the stock Odoo figure it is compared with.",
         "",
-        f"- run: {results['started']}, bench database `{results['database']}`, total "
-        f"{results['total_seconds'] / 60:.1f} min (database preparation "
-        f"{results['database_seconds']:.0f} s)",
+        f"- run: bench database `{results['database']}`; "
+        + ", ".join(
+            f"{part} {results[part + '_started']} ({results[part + '_seconds'] / 60:.1f} min)"
+            for part in ("allocation", "page", "throughput")
+            if results.get(part + "_started")
+        )
+        + f"; database preparation {results['database_seconds']:.0f} s",
         f"- machine: `nproc` = {machine['nproc']}, Python {machine['python']}, "
         f"PostgreSQL {machine['postgres']}, load average before the run "
         f"{machine['load_before']} (the machine is shared: absolute times are noisy, the "
@@ -208,6 +211,18 @@ def markdown(results):
 
 
 NOTES = [
+    "## Reading the allocation figures",
+    "",
+    "The addon does what stock batch `reconcile()` does (it calls it) plus work stock does "
+    "not: it locks and re-reads the partner's open lines, orders them, writes one "
+    "`portal.pay.allocation` per invoice and posts a note on the payment and on every "
+    "invoice. A profile at N=1000 (`cProfile`, one run) splits the addon's time into "
+    "reconcile() 80 %, notes 14 %, allocation records 3 %, reading and ordering the open "
+    "lines 2 %. Its SQL queries stay below stock's at every N ≥ 100 (the extra work is "
+    "batched), so what remains over stock is Python CPU time for the records and notes, "
+    "roughly proportional to N. Wall times on this shared 2-core machine vary by up to 2× "
+    "between repetitions of the same call, which is why CPU time is shown next to them.",
+    "",
     "## What was changed for these figures",
     "",
     "- **Allocation** (`account.payment._portal_pay_allocate`): the notes on the invoices are "

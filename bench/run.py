@@ -92,7 +92,7 @@ def run_json(script, *args):
 def machine():
     def command(*args):
         try:
-            return subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
+            return subprocess.run(args, check=True, capture_output=True, text=True).stdout.rstrip()
         except (OSError, subprocess.CalledProcessError):
             return "?"
 
@@ -154,11 +154,13 @@ def main():
     }
     results["database_seconds"] = prepare_database(db)
     if "allocation" in only:
+        results["allocation_started"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         sizes = env_list("BENCH_SIZES", "10,100" if quick else "10,100,1000,5000")
         results["allocation"], results["allocation_seconds"] = run_json(
             "bench_allocation.py", "--db", db, "--sizes", sizes
         )
     if "page" in only:
+        results["page_started"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         sizes = env_list("BENCH_PAGE_SIZES", "10,100" if quick else "10,100,1000")
         results["page"], results["page_seconds"] = run_json(
             "bench_page.py",
@@ -172,6 +174,7 @@ def main():
             os.path.join(state, "page-server.log"),
         )
     if "throughput" in only:
+        results["throughput_started"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         levels = env_list("BENCH_LEVELS", "1,4" if quick else "1,4,16")
         results["throughput"], results["throughput_seconds"] = run_json(
             "bench_throughput.py",
