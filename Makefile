@@ -13,6 +13,7 @@ help:
 	@echo "make lint   - ruff (lint + format check) and pylint-odoo"
 	@echo "make stop   - stop what 'make run' started"
 	@echo "make pot    - export i18n/$(ADDON).pot (after make test)"
+	@echo "make bench  - benchmarks against stock Odoo, writes docs/PERFORMANCE.md (BENCH_QUICK=1: small sizes)"
 
 setup:
 	@bash scripts/setup.sh
@@ -28,6 +29,9 @@ test:
 
 test-system:
 	@bash scripts/test-system.sh
+
+bench: setup
+	@source scripts/env.sh && cd bench && "$$VENV/bin/python" run.py
 
 lint: setup
 	.venv/bin/ruff check $(PY_SOURCES)

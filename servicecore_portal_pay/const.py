@@ -46,3 +46,7 @@ STRIPE_WEBHOOK_TOLERANCE = 300
 # for its PaymentIntent, for at most this many days (Odoo's own post-processing window).
 STRIPE_RECOVERY_DELAY_MINUTES = 15
 STRIPE_RECOVERY_WINDOW_DAYS = 4
+
+# Open items listed on Make a Payment before a "show all" link: a commercial customer can have
+# thousands; the figures and the allocation always cover all of them.
+PAGE_ITEMS_LIMIT = 50

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from dateutil.relativedelta import relativedelta
 from werkzeug.exceptions import NotFound
 
@@ -10,7 +12,7 @@ from odoo.tools import date_utils
 from odoo.addons.account_payment.controllers import portal
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.portal.controllers.portal import pager as portal_pager
-from odoo.addons.servicecore_portal_pay import const
+from odoo.addons.servicecore_portal_pay import allocation, const
 
 
 class PortalAccount(portal.PortalAccount):
@@ -49,7 +51,7 @@ class PortalAccount(portal.PortalAccount):
     @http.route(
         const.PAGE_ROUTE, type="http", auth="user", methods=["GET"], website=True, sitemap=False
     )
-    def portal_pay_page(self, amount=None, currency_id=None, **kwargs):
+    def portal_pay_page(self, amount=None, currency_id=None, show=None, **kwargs):
         """Make a Payment: the account balance and amount step, then the payment form step."""
         try:
             context = self._portal_pay_context(currency_id)
@@ -58,7 +60,7 @@ class PortalAccount(portal.PortalAccount):
             return request.redirect(const.PAGE_ROUTE)
         if context is None:
             return request.redirect("/my")
-        values = self._portal_pay_page_values(context)
+        values = self._portal_pay_page_values(context, show_all=show == "all")
         # "Choose invoices": ticked items arrive as repeated `line_ids` (checkboxes) or a list.
         chosen = ",".join(request.httprequest.args.getlist("line_ids"))
         if amount is None and not chosen:
@@ -86,13 +88,31 @@ class PortalAccount(portal.PortalAccount):
         line_ids = commercial._portal_pay_parse_selection(chosen)
         return {**context, "summary": commercial._portal_pay_select(context["summary"], line_ids)}
 
-    def _portal_pay_page_values(self, context):
+    def _portal_pay_page_values(self, context, show_all=False):
         summary = context["summary"]
         commercial = context["commercial_partner"]
         default_amount = commercial._portal_pay_default_amount(summary)
         places = summary["currency"].decimal_places
         minimum = commercial._portal_pay_min_amount(summary["company"], summary["currency"])
+        # The table lists the oldest items; the others are summed up in one row (with a link to
+        # list them all), so the page costs the same for 10 or 5,000 open invoices.
+        lines = summary["lines"]
+        limit = None if show_all else const.PAGE_ITEMS_LIMIT
+        rest = lines[limit:] if limit else lines.browse()
         return {
+            "lines_shown": lines[:limit] if limit else lines,
+            "rest_count": len(rest),
+            "rest_residual": allocation.quantize(
+                sum(
+                    (
+                        Decimal(str(residual))
+                        for residual in rest.mapped("amount_residual_currency")
+                        if residual > 0
+                    ),
+                    Decimal(0),
+                ),
+                places,
+            ),
             **self._prepare_portal_layout_values(),
             "page_name": "portal_pay",
             "summary": summary,

@@ -1,0 +1,258 @@
+"""docs/PERFORMANCE.md from the results of one ``make bench`` run."""
+
+
+def _s(seconds):
+    if seconds is None:
+        return "—"
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _ratio(value, base):
+    return f"{value / base:.2f}×" if value and base else "—"
+
+
+def _ok(flag):
+    return "**met**" if flag else "**not met**"
+
+
+def allocation_series(rows):
+    extrapolated = [r["n"] for r in rows if r["staff"].get("extrapolated")]
+    staff_label = "stock invoice by invoice" + (
+        f" (dashed: extrapolated from N={min(extrapolated)})" if extrapolated else ""
+    )
+    return [
+        ("addon _portal_pay_allocate", [(r["n"], r["addon"]["seconds"]) for r in rows], False),
+        ("stock batch reconcile()", [(r["n"], r["stock"]["seconds"]) for r in rows], False),
+        (staff_label, [(r["n"], r["staff"]["seconds"]) for r in rows], bool(extrapolated)),
+    ]
+
+
+def allocation_section(rows):
+    lines = [
+        "## 1. Allocation: one payment over N open invoices",
+        "",
+        "Same posted payment, same N invoices (100.00 each, due a day apart; the payment pays all "
+        "but half of the newest one), each method in a savepoint rolled back afterwards. "
+        "Time: best of the runs (stock and addon runs alternate: 5 runs up to N=100, 3 at "
+        "1000, 1 at 5000), wall clock and CPU time of the Odoo process; queries: "
+        "`cr.sql_log_count` around the call, flush included.",
+        "",
+        "| N | setup | stock reconcile() | addon | addon / stock | CPU addon / stock "
+        "| invoice by invoice | by invoice / addon | queries stock | queries addon "
+        "| queries by invoice |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        stock, addon, staff = row["stock"], row["addon"], row["staff"]
+        mark = " *" if staff.get("extrapolated") else ""
+        lines.append(
+            f"| {row['n']} | {_s(row['setup_seconds']) if row['setup_seconds'] else 'reused'} "
+            f"| {_s(stock['seconds'])} | {_s(addon['seconds'])} "
+            f"| {_ratio(addon['seconds'], stock['seconds'])} "
+            f"| {_ratio(addon.get('cpu_seconds'), stock.get('cpu_seconds'))} "
+            f"| {_s(staff['seconds'])}{mark} | {_ratio(staff['seconds'], addon['seconds'])} "
+            f"| {stock['queries']} | {addon['queries']} | {staff['queries']}{mark} |"
+        )
+    extrapolated = [row for row in rows if row["staff"].get("extrapolated")]
+    if extrapolated:
+        lines += [
+            "",
+            "\\* invoice by invoice is timed on the oldest "
+            f"{extrapolated[0]['staff']['measured_invoices']} invoices and extrapolated linearly "
+            "to N (to keep `make bench` near 10 minutes).",
+        ]
+    ratios = [row["addon"]["seconds"] / row["stock"]["seconds"] for row in rows]
+    cpu_ratios = [
+        row["addon"]["cpu_seconds"] / row["stock"]["cpu_seconds"]
+        for row in rows
+        if row["addon"].get("cpu_seconds") and row["stock"].get("cpu_seconds")
+    ]
+    speedups = [
+        row["staff"]["seconds"] / row["addon"]["seconds"] for row in rows if row["n"] >= 100
+    ]
+    growth_addon = rows[-1]["addon"]["queries"] - rows[0]["addon"]["queries"]
+    growth_stock = rows[-1]["stock"]["queries"] - rows[0]["stock"]["queries"]
+    lines += [
+        "",
+        f"- addon within 1.2× of stock batch reconcile at every N: {_ok(max(ratios) <= 1.2)} "
+        f"(worst {max(ratios):.2f}× in wall time"
+        + (f", {max(cpu_ratios):.2f}× in CPU time of the Odoo process)." if cpu_ratios else ")."),
+        f"- ≥ 10× faster than invoice by invoice at N ≥ 100: "
+        f"{_ok(speedups and min(speedups) >= 10)}"
+        + (f" (least {min(speedups):.0f}×)." if speedups else "."),
+        f"- query count growing no faster than stock's: {_ok(growth_addon <= growth_stock)} "
+        f"(from N={rows[0]['n']} to N={rows[-1]['n']}: addon +{growth_addon}, "
+        f"stock +{growth_stock}).",
+        "",
+        "![allocation time vs N](allocation-vs-n.png)",
+        "",
+    ]
+    return lines
+
+
+def page_section(rows):
+    lines = [
+        "## 2. Portal page: GET /my/payment vs stock GET /my/invoices",
+        "",
+        "Same partner, same single-process server, warm; requests alternate between the two "
+        "pages. Latency measured by the client; queries per request from Odoo's access log "
+        "(`--log-handler=werkzeug:INFO` ends each request line with its query count).",
+        "",
+        "| open invoices | /my/payment median | p95 | /my/invoices median | p95 "
+        "| median ratio | queries /my/payment | queries /my/invoices |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        addon, stock = row["addon"], row["stock"]
+        lines.append(
+            f"| {row['n']} | {addon['median_ms']:.0f} ms | {addon['p95_ms']:.0f} ms "
+            f"| {stock['median_ms']:.0f} ms | {stock['p95_ms']:.0f} ms "
+            f"| {addon['median_ms'] / stock['median_ms']:.2f}× "
+            f"| {', '.join(map(str, addon['queries']))} "
+            f"| {', '.join(map(str, stock['queries']))} |"
+        )
+    constant = len({q for row in rows for q in row["addon"]["queries"]}) == 1
+    worst = max(row["addon"]["median_ms"] / row["stock"]["median_ms"] for row in rows)
+    lines += [
+        "",
+        f"- query count constant in N: {_ok(constant)}.",
+        f"- latency ≤ 1.5× of /my/invoices: {_ok(worst <= 1.5)} (worst median ratio {worst:.2f}×).",
+        "",
+    ]
+    return lines
+
+
+def throughput_section(result):
+    rows = result["scenarios"]
+    lines = [
+        "## 3. Throughput: end-to-end payments on a multi-worker server",
+        "",
+        f"`--workers={result['workers']}`; each customer logs in, opens the payment form, "
+        "creates the transaction, confirms it with the Demo provider and polls the status "
+        "(post-processing: payment created and, for the addon, applied oldest first). "
+        "Stock: Odoo's own invoice payment (`/my/invoices/<id>` then "
+        "`/invoice/transaction/<id>`), one invoice per payment. Serialization retries: Odoo's "
+        "own retries (`tries left` in the server log) plus the status polls answered "
+        "`retry` (account_payment's poll rolls back and asks the browser to poll again when "
+        "post-processing meets a lock).",
+        "",
+        "| partners | customers | stock payments/s | addon payments/s | addon / stock "
+        "| p95 stock | p95 addon | retries stock (server + poll) | retries addon "
+        "| errors stock / addon | all applied once |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    by_key = {(r["mode"], r["concurrency"], r["flow"]): r for r in rows}
+    for mode, concurrency in sorted({(r["mode"], r["concurrency"]) for r in rows}):
+        stock = by_key.get((mode, concurrency, "stock"))
+        addon = by_key.get((mode, concurrency, "addon"))
+        if not (stock and addon):
+            continue
+        lines.append(
+            f"| {mode} | {concurrency} | {stock['payments_per_second']:.2f} "
+            f"| {addon['payments_per_second']:.2f} "
+            f"| {_ratio(addon['payments_per_second'], stock['payments_per_second'])} "
+            f"| {stock['p95_ms']:.0f} ms | {addon['p95_ms']:.0f} ms "
+            f"| {stock['serialization_retries']} + {stock['client_retries']} "
+            f"| {addon['serialization_retries']} + {addon['client_retries']} "
+            f"| {len(stock['errors'])} / {len(addon['errors'])} "
+            f"| {'yes' if stock['check']['ok'] and addon['check']['ok'] else 'NO'} |"
+        )
+    lines += [
+        "",
+        "Payments of one partner are applied one at a time by design: the allocation locks the "
+        "partner's open receivable lines (exactly once, oldest first, no over-application), so "
+        "a concurrent payment of the same partner meets a serialization failure, is rolled "
+        "back and post-processed again on the next status poll (the poll retries above). "
+        "Stock's invoice payments of one partner touch different invoices and do not wait for "
+        "each other. Payments of distinct partners do not contend.",
+    ]
+    errors = sorted({error for row in rows for error in row["errors"]})
+    if errors:
+        lines += ["", "Errors seen:", ""] + [f"- `{error}`" for error in errors[:10]]
+    lines.append("")
+    return lines
+
+
+def markdown(results):
+    machine = results["machine"]
+    lines = [
+        "# Performance",
+        "",
+        "Figures of the last `make bench` run (written by `bench/run.py`; "
+        "`BENCH_QUICK=1 make bench` runs the small sizes only). Every figure is measured in "
+        "the same run as the stock Odoo figure it is compared with.",
+        "",
+        f"- run: bench database `{results['database']}`; "
+        + ", ".join(
+            f"{part} {results[part + '_started']} ({results[part + '_seconds'] / 60:.1f} min)"
+            for part in ("allocation", "page", "throughput")
+            if results.get(part + "_started")
+        )
+        + f"; database preparation {results['database_seconds']:.0f} s",
+        f"- machine: `nproc` = {machine['nproc']}, Python {machine['python']}, "
+        f"PostgreSQL {machine['postgres']}, load average before the run "
+        f"{machine['load_before']} (the machine is shared: absolute times are noisy, the "
+        "ratios less so)",
+        "",
+        "```",
+        "$ free -h",
+        machine["free"],
+        "```",
+        "",
+    ]
+    if results.get("allocation"):
+        lines += allocation_section(results["allocation"])
+    if results.get("page"):
+        lines += page_section(results["page"])
+    if results.get("throughput"):
+        lines += throughput_section(results["throughput"])
+    lines += NOTES
+    return "\n".join(lines) + "\n"
+
+
+NOTES = [
+    "## Reading the allocation figures",
+    "",
+    "The addon does what stock batch `reconcile()` does (it calls it) plus work stock does "
+    "not: it locks and re-reads the partner's open lines, orders them, writes one "
+    "`portal.pay.allocation` per invoice and posts a note on the payment and on every "
+    "invoice. A profile at N=1000 (`cProfile`, one run) splits the addon's time into "
+    "reconcile() 80 %, notes 14 %, allocation records 3 %, reading and ordering the open "
+    "lines 2 %. Its SQL queries stay below stock's at every N ≥ 100 (the extra work is "
+    "batched), so what remains over stock is Python CPU time for the records and notes, "
+    "roughly proportional to N. Wall times on this shared 2-core machine vary by up to 2× "
+    "between repetitions of the same call, which is why CPU time is shown next to them.",
+    "",
+    "## What was changed for these figures",
+    "",
+    "- **Allocation** (`account.payment._portal_pay_allocate`): the notes on the invoices are "
+    "created in one batch (`_message_log_batch`) instead of one `message_post` per invoice "
+    "(several queries each); the payment's own note is an internal log (`_message_log`); the "
+    "locked open lines are re-read entirely, because a partly filled line cache made stock "
+    "`reconcile()` read the taxes of each invoice in its own query; one `reconcile()` call "
+    "instead of two unless the partly paid line shares its due date with a fully paid one "
+    "(the only case where stock's tie-break could pick another line); the taxes of the "
+    "invoices' lines are read in one batch before reconciling (past the ORM's prefetch "
+    "window of 1,000 records, stock's tax-line sync read them one line at a time: stock "
+    "itself still does, hence its ~1 query per invoice at N ≥ 1000).",
+    "- **Page** (`GET /my/payment`): the open items table lists the 50 oldest items and sums "
+    "the others in one row, with a link to `/my/payment?show=all`; the balance, overdue "
+    "figures and the allocation still cover every item. The live preview treats the summary "
+    "row as one item, so the amounts stay exact.",
+    "- **Transactions**: references are `ACCT-<payer id>-<timestamp>`: with the timestamp "
+    "alone, two customers paying in the same second collided on the unique reference "
+    "(found by the throughput benchmark).",
+    "- No index was added: the open-items search filters on the partner, which "
+    "`account_move_line` already indexes; the plans seen were index scans.",
+    "",
+    "## How to reproduce",
+    "",
+    "```bash",
+    "make bench                          # ~10 min on 2 cores; creates the bench database once",
+    "BENCH_QUICK=1 make bench            # N = 10, 100 only",
+    "BENCH_ONLY=allocation BENCH_SIZES=10,100,1000 make bench",
+    "```",
+    "",
+    "Query-count regressions are guarded by "
+    "`servicecore_portal_pay/tests/test_query_counts.py` (no timing asserts in tests).",
+]
