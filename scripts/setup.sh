@@ -83,7 +83,6 @@ $( [[ -n "${PGPORT:-}" ]] && echo "db_port = $PGPORT" )
 http_interface = 127.0.0.1
 http_port = $HTTP_PORT
 list_db = False
-max_cron_threads = 0
 CFG
 }
 

@@ -39,6 +39,9 @@ class AccountPayment(models.Model):
         help="Part of the payment no open invoice needed when it was applied.",
     )
     portal_pay_allocated = fields.Boolean(readonly=True, copy=False)
+    portal_pay_receipt_due = fields.Boolean(
+        readonly=True, copy=False, index=True, help="The receipt email is waiting to be sent."
+    )
 
     # === BUSINESS METHODS - PORTAL HISTORY === #
 
@@ -601,6 +604,39 @@ class AccountPayment(models.Model):
                 continue
             summary = partner._portal_pay_summary(payment.company_id, payment.currency_id)
             payment.portal_pay_balance_after = float(summary["balance"])
+
+    def _portal_pay_queue_receipt(self):
+        """Have the receipt sent by the scheduler, after the payment's transaction commits.
+
+        Rendering the PDF makes wkhtmltopdf fetch the report's assets from this very server:
+        done inside post-processing, it would hold the payment's row locks while waiting for a
+        free worker, and under a burst of payments every worker ends up waiting for the others.
+        """
+        to_send = self.filtered(
+            lambda payment: payment.is_portal_payment and payment.company_id.portal_pay_receipt
+        )
+        if not to_send:
+            return
+        to_send.sudo().portal_pay_receipt_due = True
+        cron = self.env.ref(
+            "servicecore_portal_pay.cron_portal_pay_send_receipts", raise_if_not_found=False
+        )
+        if cron:
+            cron.sudo()._trigger()
+
+    def _cron_portal_pay_send_receipts(self, batch_size=50):
+        """Send the queued receipts, one payment per commit (see `_portal_pay_queue_receipt`)."""
+        payments = self.sudo().search(
+            [("portal_pay_receipt_due", "=", True)], order="id", limit=batch_size
+        )
+        in_cron = bool(self.env.context.get("cron_id"))
+        for index, payment in enumerate(payments):
+            payment.portal_pay_receipt_due = False
+            payment._portal_pay_send_receipt()
+            if in_cron:  # a failure later in the batch must not resend this one
+                self.env["ir.cron"]._commit_progress(
+                    processed=1, remaining=len(payments) - index - 1
+                )
 
     def _portal_pay_send_receipt(self):
         """Queue the receipt email (with its PDF) to the paying contact, if the company wants it."""

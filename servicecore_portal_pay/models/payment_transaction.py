@@ -73,7 +73,7 @@ class PaymentTransaction(models.Model):
         )
         records = payment._portal_pay_allocate()
         self.invoice_ids = records.move_id
-        payment._portal_pay_send_receipt()
+        payment._portal_pay_queue_receipt()
         return payment
 
     # === ACCOUNTING STAFF: REFUNDS AND ANOMALIES === #

@@ -12,6 +12,8 @@ from .backend_common import PortalPayBackendCommon
 @tagged("post_install", "-at_install")
 class TestPortalPayReceipt(PortalPayBackendCommon):
     def receipt_mails(self):
+        """The receipts sent once the scheduler has run (receipts are queued, see below)."""
+        self.env["account.payment"]._cron_portal_pay_send_receipts()
         return self.env["mail.mail"].search(
             [("model", "=", "account.payment"), ("recipient_ids", "in", self.payer.ids)]
         )
@@ -78,6 +80,23 @@ class TestPortalPayReceipt(PortalPayBackendCommon):
             self.env.ref("servicecore_portal_pay.mail_template_portal_pay_receipt").id,
         )
 
+    def test_receipt_is_queued_not_rendered_during_post_processing(self):
+        # Rendering the PDF makes wkhtmltopdf call back into the server: inside post-processing
+        # it would hold the payment's locks while waiting for a worker. It waits for the cron.
+        report_model = type(self.env["ir.actions.report"])
+        with patch.object(report_model, "_render_qweb_pdf") as render:
+            tx = self._portal_pay_confirm(40.00)
+        render.assert_not_called()
+        self.assertTrue(tx.payment_id.portal_pay_receipt_due)
+        cron = self.env.ref("servicecore_portal_pay.cron_portal_pay_send_receipts")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            "the receipt cron is triggered at once",
+        )
+        self.assertEqual(len(self.receipt_mails()), 1)
+        self.assertFalse(tx.payment_id.portal_pay_receipt_due)
+        self.assertEqual(len(self.receipt_mails()), 1, "sent once")
+
     @mute_logger("odoo.addons.servicecore_portal_pay.models.account_payment")
     def test_no_pdf_engine_still_applies_and_emails(self):
         # Without wkhtmltopdf Odoo cannot make PDFs: the money is applied and the email goes
@@ -87,8 +106,8 @@ class TestPortalPayReceipt(PortalPayBackendCommon):
             report_model, "_render_qweb_pdf", side_effect=UserError("Unable to find Wkhtmltopdf")
         ):
             tx = self._portal_pay_confirm(100.00)
+            mail = self.receipt_mails()
         self.assertAllocations(tx.payment_id, [(self.inv_a, "100.00", "0.00")])
-        mail = self.receipt_mails()
         self.assertEqual(len(mail), 1)
         self.assertFalse(mail.attachment_ids)
 
