@@ -213,6 +213,25 @@ def main():
             timeout=60,
         )
         browser.screenshot(out / "confirmation.png")
+
+        # Choose invoices: tick two open items; the amount and the preview follow the ticks.
+        browser.goto(f"{args.url}/my/payment", page_ready)
+        browser.evaluate(
+            """(() => {
+                const boxes = [...document.querySelectorAll('.o_servicecore_portal_pay_choose')];
+                for (const box of [boxes[1], boxes[3]].filter(Boolean)) {
+                    box.click();
+                }
+            })()"""
+        )
+        browser.wait_for(
+            "document.querySelectorAll('.o_servicecore_portal_pay_choose:checked').length >= 1"
+        )
+        browser.screenshot(out / "choose-invoices.png")
+
+        # Payment history: every payment of the account and the invoices each one paid.
+        browser.goto(f"{args.url}/my/payments", "!!document.querySelector('table')")
+        browser.screenshot(out / "payment-history.png")
     finally:
         browser.close()
 
