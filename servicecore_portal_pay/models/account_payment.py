@@ -43,6 +43,125 @@ class AccountPayment(models.Model):
         readonly=True, copy=False, index=True, help="The receipt email is waiting to be sent."
     )
 
+    portal_pay_state = fields.Selection(
+        string="Portal Payment Status",
+        selection=[
+            ("pending", "Pending"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("refunded", "Refunded"),
+        ],
+        compute="_compute_portal_pay_state",
+        store=True,
+        index=True,
+    )
+    portal_pay_refunded = fields.Monetary(
+        string="Refunded",
+        readonly=True,
+        copy=False,
+        help="Amount refunded to the customer; taken back from the newest invoices first.",
+    )
+    portal_pay_anomaly = fields.Selection(
+        string="Anomaly",
+        selection=[
+            ("unapplied", "Left as credit: the balance changed before confirmation"),
+            ("refund", "Refunded after it was applied to invoices"),
+        ],
+        readonly=True,
+        copy=False,
+        index=True,
+    )
+    portal_pay_provider_id = fields.Many2one(
+        string="Provider", related="payment_transaction_id.provider_id"
+    )
+    portal_pay_tx_reference = fields.Char(
+        string="Transaction Reference", related="payment_transaction_id.reference"
+    )
+    portal_pay_provider_reference = fields.Char(
+        string="Provider Reference", related="payment_transaction_id.provider_reference"
+    )
+    portal_pay_balance_after = fields.Monetary(
+        string="Customer Balance",
+        compute="_compute_portal_pay_balance_after",
+        help="What the customer owes now (open invoices minus unapplied credits).",
+    )
+    portal_pay_open_credit = fields.Monetary(
+        string="Unapplied Amount",
+        compute="_compute_portal_pay_open_credit",
+        help="Part of this customer payment not yet matched with any invoice.",
+    )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("state", "payment_transaction_id.state", "portal_pay_refunded")
+    def _compute_portal_pay_state(self):
+        for payment in self:
+            tx_state = payment.payment_transaction_id.state
+            if not payment.is_portal_payment:
+                payment.portal_pay_state = False
+            elif payment.portal_pay_refunded:
+                payment.portal_pay_state = "refunded"
+            elif payment.state in ("canceled", "rejected") or tx_state in ("cancel", "error"):
+                payment.portal_pay_state = "failed"
+            elif payment.state in ("in_process", "paid") and tx_state in ("done", False):
+                payment.portal_pay_state = "done"
+            else:
+                payment.portal_pay_state = "pending"
+
+    @api.depends("move_id.line_ids.amount_residual_currency", "state")
+    def _compute_portal_pay_open_credit(self):
+        for payment in self:
+            line = payment._portal_pay_open_credit_line()
+            payment.portal_pay_open_credit = -sum(line.mapped("amount_residual_currency"))
+
+    @api.depends_context("company")
+    def _compute_portal_pay_balance_after(self):
+        # The receipt's "new balance": what the customer owes now, as the portal shows it.
+        for payment in self:
+            partner = payment.partner_id.commercial_partner_id.sudo()
+            if not partner or not payment.company_id:
+                payment.portal_pay_balance_after = 0.0
+                continue
+            summary = partner._portal_pay_summary(payment.company_id, payment.currency_id)
+            payment.portal_pay_balance_after = float(summary["balance"])
+
+    # === ACTION METHODS === #
+
+    def action_portal_pay_apply_wizard(self):
+        """Preview applying these payments' unapplied amounts to the oldest invoices."""
+        return self.env["portal.pay.apply.wizard"]._action_open("account.payment", self.ids)
+
+    def action_portal_pay_view_transaction(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Transaction"),
+            "res_model": "payment.transaction",
+            "res_id": self.payment_transaction_id.id,
+            "view_mode": "form",
+        }
+
+    def action_portal_pay_send_receipt(self):
+        """Open the composer with the receipt, for staff to send it again."""
+        self.ensure_one()
+        template = self.company_id._portal_pay_receipt_template()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": "account.payment",
+                "default_res_ids": self.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+            },
+        }
+
+    def action_portal_pay_clear_anomaly(self):
+        self.portal_pay_anomaly = False
+
     # === BUSINESS METHODS - PORTAL HISTORY === #
 
     @api.model
@@ -254,117 +373,7 @@ class AccountPayment(models.Model):
         bodies = {move_id: Markup("<br/>").join(lines) for move_id, lines in notes.items()}
         records.move_id.sudo()._message_log_batch(bodies)
 
-    # === ACCOUNTING STAFF: STATE, ANOMALIES, REFUNDS, RECEIPTS, APPLY OLDEST-FIRST === #
-
-    portal_pay_state = fields.Selection(
-        string="Portal Payment Status",
-        selection=[
-            ("pending", "Pending"),
-            ("done", "Done"),
-            ("failed", "Failed"),
-            ("refunded", "Refunded"),
-        ],
-        compute="_compute_portal_pay_state",
-        store=True,
-        index=True,
-    )
-    portal_pay_refunded = fields.Monetary(
-        string="Refunded",
-        readonly=True,
-        copy=False,
-        help="Amount refunded to the customer; taken back from the newest invoices first.",
-    )
-    portal_pay_anomaly = fields.Selection(
-        string="Anomaly",
-        selection=[
-            ("unapplied", "Left as credit: the balance changed before confirmation"),
-            ("refund", "Refunded after it was applied to invoices"),
-        ],
-        readonly=True,
-        copy=False,
-        index=True,
-    )
-    portal_pay_provider_id = fields.Many2one(
-        string="Provider", related="payment_transaction_id.provider_id"
-    )
-    portal_pay_tx_reference = fields.Char(
-        string="Transaction Reference", related="payment_transaction_id.reference"
-    )
-    portal_pay_provider_reference = fields.Char(
-        string="Provider Reference", related="payment_transaction_id.provider_reference"
-    )
-    portal_pay_balance_after = fields.Monetary(
-        string="Customer Balance",
-        compute="_compute_portal_pay_balance_after",
-        help="What the customer owes now (open invoices minus unapplied credits).",
-    )
-    portal_pay_open_credit = fields.Monetary(
-        string="Unapplied Amount",
-        compute="_compute_portal_pay_open_credit",
-        help="Part of this customer payment not yet matched with any invoice.",
-    )
-
-    # === COMPUTE METHODS === #
-
-    @api.depends("state", "payment_transaction_id.state", "portal_pay_refunded")
-    def _compute_portal_pay_state(self):
-        for payment in self:
-            tx_state = payment.payment_transaction_id.state
-            if not payment.is_portal_payment:
-                payment.portal_pay_state = False
-            elif payment.portal_pay_refunded:
-                payment.portal_pay_state = "refunded"
-            elif payment.state in ("canceled", "rejected") or tx_state in ("cancel", "error"):
-                payment.portal_pay_state = "failed"
-            elif payment.state in ("in_process", "paid") and tx_state in ("done", False):
-                payment.portal_pay_state = "done"
-            else:
-                payment.portal_pay_state = "pending"
-
-    @api.depends("move_id.line_ids.amount_residual_currency", "state")
-    def _compute_portal_pay_open_credit(self):
-        for payment in self:
-            line = payment._portal_pay_open_credit_line()
-            payment.portal_pay_open_credit = -sum(line.mapped("amount_residual_currency"))
-
-    # === ACTION METHODS === #
-
-    def action_portal_pay_apply_wizard(self):
-        """Preview applying these payments' unapplied amounts to the oldest invoices."""
-        return self.env["portal.pay.apply.wizard"]._action_open("account.payment", self.ids)
-
-    def action_portal_pay_view_transaction(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Transaction"),
-            "res_model": "payment.transaction",
-            "res_id": self.payment_transaction_id.id,
-            "view_mode": "form",
-        }
-
-    def action_portal_pay_send_receipt(self):
-        """Open the composer with the receipt, for staff to send it again."""
-        self.ensure_one()
-        template = self.company_id._portal_pay_receipt_template()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "mail.compose.message",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {
-                "default_model": "account.payment",
-                "default_res_ids": self.ids,
-                "default_template_id": template.id,
-                "default_composition_mode": "comment",
-            },
-        }
-
-    def action_portal_pay_clear_anomaly(self):
-        self.portal_pay_anomaly = False
-
-    # === BUSINESS METHODS === #
+    # === BUSINESS METHODS - ACCOUNTING STAFF === #
 
     def _portal_pay_open_credit_line(self):
         """The open receivable credit line of a posted customer payment (money not yet applied).
@@ -593,17 +602,6 @@ class AccountPayment(models.Model):
                     count=len(result),
                 ),
             )
-
-    @api.depends_context("company")
-    def _compute_portal_pay_balance_after(self):
-        # The receipt's "new balance": what the customer owes now, as the portal shows it.
-        for payment in self:
-            partner = payment.partner_id.commercial_partner_id.sudo()
-            if not partner or not payment.company_id:
-                payment.portal_pay_balance_after = 0.0
-                continue
-            summary = partner._portal_pay_summary(payment.company_id, payment.currency_id)
-            payment.portal_pay_balance_after = float(summary["balance"])
 
     def _portal_pay_queue_receipt(self):
         """Have the receipt sent by the scheduler, after the payment's transaction commits.

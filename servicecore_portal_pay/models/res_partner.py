@@ -20,6 +20,41 @@ class ResPartner(models.Model):
 
     portal_pay_can_edit = fields.Boolean(compute="_compute_portal_pay_can_edit")
 
+    portal_pay_access_state = fields.Selection(
+        string="Portal Access",
+        selection=[
+            ("none", "No portal access"),
+            ("portal", "Portal access granted"),
+            ("revoked", "Portal access revoked"),
+            ("internal", "Internal user"),
+        ],
+        compute="_compute_portal_pay_access_state",
+        help="Whether this contact can log in to the portal: Portal Payments only take effect "
+        "for contacts with portal access.",
+    )
+    portal_pay_balance = fields.Monetary(
+        string="Portal Balance",
+        compute="_compute_portal_pay_figures",
+        currency_field="portal_pay_currency_id",
+        help="Open receivables minus unapplied credits, as the customer sees it on Make a Payment.",
+    )
+    portal_pay_overdue = fields.Monetary(
+        string="Overdue",
+        compute="_compute_portal_pay_figures",
+        currency_field="portal_pay_currency_id",
+    )
+    portal_pay_credits = fields.Monetary(
+        string="Unapplied Credits",
+        compute="_compute_portal_pay_figures",
+        currency_field="portal_pay_currency_id",
+    )
+    portal_pay_currency_id = fields.Many2one(
+        comodel_name="res.currency", compute="_compute_portal_pay_figures"
+    )
+    portal_pay_payment_count = fields.Integer(
+        string="Portal Payments Count", compute="_compute_portal_pay_payment_count"
+    )
+
     # === COMPUTE METHODS === #
 
     @api.depends_context("uid")
@@ -27,6 +62,48 @@ class ResPartner(models.Model):
         can_edit = self.env.user.has_group("account.group_account_manager")
         for partner in self:
             partner.portal_pay_can_edit = can_edit
+
+    @api.depends("user_ids", "user_ids.active", "user_ids.share")
+    def _compute_portal_pay_access_state(self):
+        for partner in self:
+            users = partner.with_context(active_test=False).user_ids
+            active = users.filtered("active")
+            if active.filtered(lambda user: not user.share):
+                partner.portal_pay_access_state = "internal"
+            elif active:
+                partner.portal_pay_access_state = "portal"
+            elif users:
+                partner.portal_pay_access_state = "revoked"
+            else:
+                partner.portal_pay_access_state = "none"
+
+    @api.depends_context("company")
+    def _compute_portal_pay_figures(self):
+        company = self.env.company
+        currency = company.currency_id
+        for partner in self:
+            partner.portal_pay_currency_id = currency
+            if not partner.id:
+                partner.portal_pay_balance = partner.portal_pay_overdue = 0.0
+                partner.portal_pay_credits = 0.0
+                continue
+            summary = partner.commercial_partner_id._portal_pay_summary(company, currency)
+            partner.portal_pay_balance = float(summary["balance"])
+            partner.portal_pay_overdue = float(summary["overdue"])
+            partner.portal_pay_credits = float(summary["credits"])
+
+    def _compute_portal_pay_payment_count(self):
+        groups = self.env["account.payment"]._read_group(
+            [
+                ("is_portal_payment", "=", True),
+                ("partner_id", "in", self.commercial_partner_id.ids),
+            ],
+            groupby=["partner_id"],
+            aggregates=["__count"],
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.portal_pay_payment_count = counts.get(partner.commercial_partner_id.id, 0)
 
     # === CONSTRAINT METHODS === #
 
@@ -62,6 +139,25 @@ class ResPartner(models.Model):
 
     def action_portal_pay_disable(self):
         self.portal_payment_enabled = False
+
+    def action_portal_pay_view_payments(self):
+        """Open the portal payments of this customer (its commercial partner)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "servicecore_portal_pay.action_portal_pay_payments"
+        )
+        action["domain"] = [
+            ("is_portal_payment", "=", True),
+            ("partner_id", "=", self.commercial_partner_id.id),
+        ]
+        action["context"] = {"create": False}
+        return action
+
+    def action_portal_pay_apply_wizard(self):
+        """Preview applying these customers' open credits to their oldest invoices."""
+        return self.env["portal.pay.apply.wizard"]._action_open(
+            "res.partner", self.commercial_partner_id.ids
+        )
 
     # === BUSINESS METHODS === #
 
@@ -449,103 +545,7 @@ class ResPartner(models.Model):
             (credit + debit).reconcile()
         return plan
 
-    # === ACCOUNTING STAFF: BACKEND FIGURES AND ACTIONS === #
-
-    portal_pay_access_state = fields.Selection(
-        string="Portal Access",
-        selection=[
-            ("none", "No portal access"),
-            ("portal", "Portal access granted"),
-            ("revoked", "Portal access revoked"),
-            ("internal", "Internal user"),
-        ],
-        compute="_compute_portal_pay_access_state",
-        help="Whether this contact can log in to the portal: Portal Payments only take effect "
-        "for contacts with portal access.",
-    )
-    portal_pay_balance = fields.Monetary(
-        string="Portal Balance",
-        compute="_compute_portal_pay_figures",
-        currency_field="portal_pay_currency_id",
-        help="Open receivables minus unapplied credits, as the customer sees it on Make a Payment.",
-    )
-    portal_pay_overdue = fields.Monetary(
-        string="Overdue",
-        compute="_compute_portal_pay_figures",
-        currency_field="portal_pay_currency_id",
-    )
-    portal_pay_credits = fields.Monetary(
-        string="Unapplied Credits",
-        compute="_compute_portal_pay_figures",
-        currency_field="portal_pay_currency_id",
-    )
-    portal_pay_currency_id = fields.Many2one(
-        comodel_name="res.currency", compute="_compute_portal_pay_figures"
-    )
-    portal_pay_payment_count = fields.Integer(
-        string="Portal Payments Count", compute="_compute_portal_pay_payment_count"
-    )
-
-    @api.depends("user_ids", "user_ids.active", "user_ids.share")
-    def _compute_portal_pay_access_state(self):
-        for partner in self:
-            users = partner.with_context(active_test=False).user_ids
-            active = users.filtered("active")
-            if active.filtered(lambda user: not user.share):
-                partner.portal_pay_access_state = "internal"
-            elif active:
-                partner.portal_pay_access_state = "portal"
-            elif users:
-                partner.portal_pay_access_state = "revoked"
-            else:
-                partner.portal_pay_access_state = "none"
-
-    @api.depends_context("company")
-    def _compute_portal_pay_figures(self):
-        company = self.env.company
-        currency = company.currency_id
-        for partner in self:
-            partner.portal_pay_currency_id = currency
-            if not partner.id:
-                partner.portal_pay_balance = partner.portal_pay_overdue = 0.0
-                partner.portal_pay_credits = 0.0
-                continue
-            summary = partner.commercial_partner_id._portal_pay_summary(company, currency)
-            partner.portal_pay_balance = float(summary["balance"])
-            partner.portal_pay_overdue = float(summary["overdue"])
-            partner.portal_pay_credits = float(summary["credits"])
-
-    def _compute_portal_pay_payment_count(self):
-        groups = self.env["account.payment"]._read_group(
-            [
-                ("is_portal_payment", "=", True),
-                ("partner_id", "in", self.commercial_partner_id.ids),
-            ],
-            groupby=["partner_id"],
-            aggregates=["__count"],
-        )
-        counts = {partner.id: count for partner, count in groups}
-        for partner in self:
-            partner.portal_pay_payment_count = counts.get(partner.commercial_partner_id.id, 0)
-
-    def action_portal_pay_view_payments(self):
-        """Open the portal payments of this customer (its commercial partner)."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "servicecore_portal_pay.action_portal_pay_payments"
-        )
-        action["domain"] = [
-            ("is_portal_payment", "=", True),
-            ("partner_id", "=", self.commercial_partner_id.id),
-        ]
-        action["context"] = {"create": False}
-        return action
-
-    def action_portal_pay_apply_wizard(self):
-        """Preview applying these customers' open credits to their oldest invoices."""
-        return self.env["portal.pay.apply.wizard"]._action_open(
-            "res.partner", self.commercial_partner_id.ids
-        )
+    # === BUSINESS METHODS - ACCOUNTING STAFF === #
 
     def _portal_pay_open_credit_lines(self, company, currency):
         """Open credits (credit notes, unapplied payments) of this commercial partner."""
