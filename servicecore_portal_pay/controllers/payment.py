@@ -124,8 +124,9 @@ class PaymentPortal(payment.PaymentPortal):
     def _portal_pay_check_throttle(partner, company, client_ip):
         """Refuse a new payment once the contact or the address made too many attempts.
 
-        Against card testing (DESIGN.md, property 6): the company's limits on payments started
-        and payments failed, per contact and per client IP address, counted in the database.
+        Against card testing (docs/RELIABILITY.md, property 6): the company's limits on
+        payments started and payments failed, per contact and per client IP address, counted in
+        the database.
 
         :raise ValidationError: if a limit is reached; nothing is created then
         """
