@@ -50,3 +50,8 @@ STRIPE_RECOVERY_WINDOW_DAYS = 4
 # Open items listed on Make a Payment before a "show all" link: a commercial customer can have
 # thousands; the figures and the allocation always cover all of them.
 PAGE_ITEMS_LIMIT = 50
+
+# Keys (first halves) of the PostgreSQL advisory locks that serialize the throttling counts of one
+# contact and of one client IP address (controllers/payment.py); arbitrary, unique to this module.
+THROTTLE_LOCK_PARTNER = 0x5C50
+THROTTLE_LOCK_IP = 0x5C51

@@ -11,7 +11,18 @@ company = env.company  # noqa: F821 - odoo shell global
 env = env(context=dict(env.context, tracking_disable=True, mail_notrack=True))  # noqa: F821
 today = fields.Date.context_today(env.user)
 
-company.write({"portal_pay_overpayment": "reject", "portal_pay_min_amount": 1.0})
+# The scenarios pay many times per contact, all from 127.0.0.1, within minutes: no attempt limits
+# here (they have their own tests, servicecore_portal_pay/tests/test_throttle.py).
+company.write(
+    {
+        "portal_pay_overpayment": "reject",
+        "portal_pay_min_amount": 1.0,
+        "portal_pay_throttle_tx_user": 0,
+        "portal_pay_throttle_tx_ip": 0,
+        "portal_pay_throttle_failed_user": 0,
+        "portal_pay_throttle_failed_ip": 0,
+    }
+)
 demo = env.ref("payment.payment_provider_demo")
 demo.write({"state": "test", "is_published": True})
 portal_group = env.ref("base.group_portal")

@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from odoo.addons.servicecore_portal_pay import throttle
 
 
 class ResCompany(models.Model):
@@ -77,7 +80,74 @@ class ResCompany(models.Model):
         "the first accounting manager of the company.",
     )
 
+    # Throttling of Make a Payment against card testing (0: no limit).
+    portal_pay_throttle_tx_user = fields.Integer(
+        string="Payment Attempts per Contact",
+        default=10,
+        help="Most account payments a contact may start from the portal within the attempts "
+        "window; 0 for no limit.",
+    )
+    portal_pay_throttle_tx_ip = fields.Integer(
+        string="Payment Attempts per IP Address",
+        default=30,
+        help="Most account payments that may be started from one IP address within the "
+        "attempts window; 0 for no limit.",
+    )
+    portal_pay_throttle_tx_minutes = fields.Integer(
+        string="Attempts Window (minutes)",
+        default=10,
+    )
+    portal_pay_throttle_failed_user = fields.Integer(
+        string="Failed Payments per Contact",
+        default=5,
+        help="Once a contact has this many failed or cancelled portal payments within the "
+        "failures window, new attempts are refused; 0 for no limit.",
+    )
+    portal_pay_throttle_failed_ip = fields.Integer(
+        string="Failed Payments per IP Address",
+        default=5,
+        help="Once this many portal payments from one IP address failed or were cancelled "
+        "within the failures window, new attempts from it are refused; 0 for no limit.",
+    )
+    portal_pay_throttle_failed_minutes = fields.Integer(
+        string="Failures Window (minutes)",
+        default=60,
+    )
+
+    # === CONSTRAINT METHODS === #
+
+    @api.constrains(
+        "portal_pay_throttle_tx_user",
+        "portal_pay_throttle_tx_ip",
+        "portal_pay_throttle_tx_minutes",
+        "portal_pay_throttle_failed_user",
+        "portal_pay_throttle_failed_ip",
+        "portal_pay_throttle_failed_minutes",
+    )
+    def _check_portal_pay_throttle(self):
+        for company in self:
+            limits = company._portal_pay_throttle_limits()
+            if min(limits) < 0 or not (limits.tx_minutes and limits.failed_minutes):
+                raise ValidationError(
+                    self.env._(
+                        "Payment attempt limits cannot be negative and their windows must last "
+                        "at least a minute."
+                    )
+                )
+
     # === BUSINESS METHODS === #
+
+    def _portal_pay_throttle_limits(self):
+        """The payment attempt limits of this company, for `throttle.refusal`."""
+        self.ensure_one()
+        return throttle.Limits(
+            tx_user=self.portal_pay_throttle_tx_user,
+            tx_ip=self.portal_pay_throttle_tx_ip,
+            tx_minutes=self.portal_pay_throttle_tx_minutes,
+            failed_user=self.portal_pay_throttle_failed_user,
+            failed_ip=self.portal_pay_throttle_failed_ip,
+            failed_minutes=self.portal_pay_throttle_failed_minutes,
+        )
 
     def _portal_pay_receipt_template(self):
         """The receipt email template of this company (the module's one by default)."""

@@ -32,3 +32,21 @@ class ResConfigSettings(models.TransientModel):
     portal_pay_responsible_id = fields.Many2one(
         related="company_id.portal_pay_responsible_id", readonly=False
     )
+    portal_pay_throttle_tx_user = fields.Integer(
+        related="company_id.portal_pay_throttle_tx_user", readonly=False
+    )
+    portal_pay_throttle_tx_ip = fields.Integer(
+        related="company_id.portal_pay_throttle_tx_ip", readonly=False
+    )
+    portal_pay_throttle_tx_minutes = fields.Integer(
+        related="company_id.portal_pay_throttle_tx_minutes", readonly=False
+    )
+    portal_pay_throttle_failed_user = fields.Integer(
+        related="company_id.portal_pay_throttle_failed_user", readonly=False
+    )
+    portal_pay_throttle_failed_ip = fields.Integer(
+        related="company_id.portal_pay_throttle_failed_ip", readonly=False
+    )
+    portal_pay_throttle_failed_minutes = fields.Integer(
+        related="company_id.portal_pay_throttle_failed_minutes", readonly=False
+    )

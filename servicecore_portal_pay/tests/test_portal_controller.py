@@ -401,6 +401,7 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
                     "provider_id": self.provider.id,
                     "company_id": self.company.id,
                     "portal_pay_account": True,
+                    "portal_pay_ip": "127.0.0.1",
                     "operation": "online_direct",
                     "state": "draft",
                     "landing_route": f"{const.CONFIRMATION_ROUTE}?tx_id={tx.id}",

@@ -609,6 +609,11 @@ class TestStripeFaults(StripePortalPayCase):
         # PaymentIntent creation carries an idempotency key, so a failure without a definitive
         # answer is retried once with the same key: two faults in a row reach the customer.
         # Customer creation has no key and is not retried.
+        # Five failed payments in a row, then a sixth: more than the default attempt limits
+        # allow (test_throttle.py), which are not under test here.
+        self.company.write(
+            {"portal_pay_throttle_failed_user": 0, "portal_pay_throttle_failed_ip": 0}
+        )
         for kind, path, attempts in (
             ("timeout", "payment_intents", 2),
             ("connection", "payment_intents", 2),
