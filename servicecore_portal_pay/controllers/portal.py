@@ -258,9 +258,7 @@ class PortalPayHistory(PortalAccount):
     def _portal_pay_history_partner(self):
         """The customer whose history the user may see, or None if they may not pay."""
         partner = request.env.user.partner_id
-        if request.env.user._is_public() or not partner._portal_pay_is_allowed():
-            return None
-        if partner.company_id and partner.company_id != request.env.company:
+        if request.env.user._is_public() or not partner._portal_pay_may_pay_in(request.env.company):
             return None
         return partner.commercial_partner_id.sudo()
 

@@ -182,6 +182,21 @@ class ResPartner(models.Model):
             and self.env.company.portal_pay_enabled
         )
 
+    def _portal_pay_may_pay_in(self, company):
+        """Return whether this (user's) partner may use Make a Payment in ``company``.
+
+        The one eligibility rule of every customer-facing page and route: the flag, the
+        company's switch, and the contact belonging to that company (or to none).
+
+        :rtype: bool
+        """
+        self.ensure_one()
+        return bool(
+            self._portal_pay_is_allowed()
+            and company.portal_pay_enabled
+            and (not self.company_id or self.company_id == company)
+        )
+
     def _portal_pay_context(self, company, currency=None):
         """Who pays, in which company and currency, and what the account owes.
 
@@ -193,9 +208,7 @@ class ResPartner(models.Model):
         :raise ValidationError: if the account cannot be paid in ``currency``
         """
         self.ensure_one()
-        if not self._portal_pay_is_allowed() or not company.portal_pay_enabled:
-            return None
-        if self.company_id and self.company_id != company:
+        if not self._portal_pay_may_pay_in(company):
             return None
         commercial_sudo = self.commercial_partner_id.sudo()
         currency = currency or company.currency_id
