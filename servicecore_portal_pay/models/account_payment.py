@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
-from odoo.addons.servicecore_portal_pay import allocation
+from odoo.addons.servicecore_portal_pay import allocation, utils
 
 _logger = logging.getLogger(__name__)
 
@@ -331,19 +331,17 @@ class AccountPayment(models.Model):
 
     def _portal_pay_log_allocation(self, records, remainder):
         currency = self.currency_id
-        items = Markup("").join(
-            Markup("<li>%s</li>")
-            % self.env._(
-                "%(invoice)s: %(amount)s applied, %(left)s left to pay",
-                invoice=record.move_id._get_html_link(),
-                amount=currency.format(record.amount),
-                left=currency.format(record.residual_after),
-            )
-            for record in records
-        )
-        body = Markup("<p>%s</p><ul>%s</ul>") % (
+        body = utils.html_list(
             self.env._("Applied to the oldest invoices first:"),
-            items,
+            (
+                self.env._(
+                    "%(invoice)s: %(amount)s applied, %(left)s left to pay",
+                    invoice=record.move_id._get_html_link(),
+                    amount=currency.format(record.amount),
+                    left=currency.format(record.residual_after),
+                )
+                for record in records
+            ),
         )
         if remainder > 0:
             body += Markup("<p>%s</p>") % self.env._(
@@ -566,21 +564,19 @@ class AccountPayment(models.Model):
 
     def _portal_pay_log_refund(self, result, amount):
         currency = self.currency_id
-        items = Markup("").join(
-            Markup("<li>%s</li>")
-            % self.env._(
-                "%(invoice)s: %(amount)s reopened",
-                invoice=record.move_id._get_html_link(),
-                amount=currency.format(float(taken)),
-            )
-            for record, taken in result
-        )
-        body = Markup("<p>%s</p><ul>%s</ul>") % (
+        body = utils.html_list(
             self.env._(
                 "Refund of %(amount)s taken back from the newest invoices first:",
                 amount=currency.format(float(amount)),
             ),
-            items,
+            (
+                self.env._(
+                    "%(invoice)s: %(amount)s reopened",
+                    invoice=record.move_id._get_html_link(),
+                    amount=currency.format(float(taken)),
+                )
+                for record, taken in result
+            ),
         )
         self.sudo().message_post(body=body)
         for record, taken in result:

@@ -1,9 +1,7 @@
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.servicecore_portal_pay import allocation
+from odoo.addons.servicecore_portal_pay import allocation, utils
 
 
 class PortalPayApplyWizard(models.TransientModel):
@@ -217,20 +215,20 @@ class PortalPayApplyWizard(models.TransientModel):
 
     def _log_credit(self, credit, plan):
         currency = credit.currency_id
-        items = Markup("").join(
-            Markup("<li>%s</li>")
-            % self.env._(
-                "%(invoice)s: %(amount)s applied",
-                invoice=debit.move_id._get_html_link(),
-                amount=currency.format(float(amount)),
-            )
-            for _credit, debit, amount in plan
-        )
         if not plan:
             return
         credit.move_id.sudo().message_post(
-            body=Markup("<p>%s</p><ul>%s</ul>")
-            % (self.env._("Applied to the oldest invoices first:"), items)
+            body=utils.html_list(
+                self.env._("Applied to the oldest invoices first:"),
+                (
+                    self.env._(
+                        "%(invoice)s: %(amount)s applied",
+                        invoice=debit.move_id._get_html_link(),
+                        amount=currency.format(float(amount)),
+                    )
+                    for _credit, debit, amount in plan
+                ),
+            )
         )
         for _credit, debit, amount in plan:
             debit.move_id.sudo().message_post(
