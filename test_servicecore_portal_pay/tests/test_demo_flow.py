@@ -3,72 +3,19 @@
 from lxml import html
 
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
-from odoo.addons.payment.tests.http_common import PaymentHttpCommon
-from odoo.addons.payment_demo.controllers.main import PaymentDemoController
 from odoo.addons.servicecore_portal_pay import const
-from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon
+from odoo.addons.test_servicecore_portal_pay.tests.common import DemoPortalPayCommon
 
 
 @tagged("post_install", "-at_install")
-class TestDemoFlow(PortalPayCommon, PaymentHttpCommon):
+class TestDemoFlow(DemoPortalPayCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.provider = cls._prepare_provider(code="demo", update_values={"is_published": True})
-        cls.payment_method = cls.env.ref("payment_demo.payment_method_demo")
-        cls.payment_method_id = cls.payment_method.id
-        cls.dummy_provider.state = "disabled"  # Only the Demo provider on the form.
         cls.inv_later = cls._create_customer_invoice("300.00", due=cls._days(20))
         cls.inv_soon = cls._create_customer_invoice("200.00", due=cls._days(-5))
         cls.inv_oldest = cls._create_customer_invoice("100.00", due=cls._days(-40))
-
-    def _pay_through_the_portal(self, amount, simulated_state):
-        """Drive the customer's browser requests; return the transaction and the landing page."""
-        self.authenticate(self.payer_user.login, self.payer_user.login)
-        page = self.url_open(const.PAGE_ROUTE, params={"amount": amount})
-        self.assertEqual(page.status_code, 200)
-        context = self._get_payment_context(page)
-        self.assertEqual(context["payment_method_ids"], [self.payment_method_id])
-        self.assertEqual(context["transaction_route"], const.TRANSACTION_ROUTE)
-
-        processing_values = self.make_jsonrpc_request(
-            context["transaction_route"],
-            {
-                "provider_id": self.provider.id,
-                "payment_method_id": self.payment_method_id,
-                "token_id": None,
-                "amount": context["amount"],
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": context["landing_route"],
-                "is_validation": False,
-                "access_token": context["access_token"],
-            },
-        )
-        reference = processing_values["reference"]
-        tx = self._get_tx(reference)
-        self.assertEqual(tx.provider_id, self.provider)
-        self.assertEqual(tx.state, "draft")
-
-        # What payment_demo's form does when the customer clicks Pay.
-        with mute_logger("odoo.addons.payment.models.payment_transaction"):
-            self.make_jsonrpc_request(
-                PaymentDemoController._simulation_url,
-                {
-                    "reference": reference,
-                    "payment_details": "4242",
-                    "simulated_state": simulated_state,
-                },
-            )
-        # What /payment/status does until the transaction is final.
-        status = self.make_jsonrpc_request("/payment/status/poll")
-        self.assertEqual(status["state"], tx.state)
-        self.assertEqual(status["landing_route"], f"{const.CONFIRMATION_ROUTE}?tx_id={tx.id}")
-        landing = self.url_open(status["landing_route"])
-        self.assertEqual(landing.status_code, 200)
-        return tx, html.fromstring(landing.text)
 
     def _figures(self, tree):
         return {
