@@ -3,7 +3,7 @@
 Three ways of applying the same posted payment to the same N open invoices, each measured in a
 savepoint that is rolled back, so all three see identical data in the same run:
 
-- ``addon``: ``account.payment._portal_pay_allocate`` (oldest first, records, chatter);
+- ``addon``: ``account.payment._portal_pay_apply_oldest_first`` (the allocation engine) (oldest first, records, chatter);
 - ``stock``: Odoo's own batch ``reconcile()`` of the payment line with the N receivable lines;
 - ``staff``: the backend path, ``account.move.js_assign_outstanding_line`` invoice by invoice.
 
@@ -61,7 +61,7 @@ def reset(env):
 
 
 def run_addon(env, payment, _lines, _moves):
-    payment._portal_pay_allocate()
+    payment._portal_pay_apply_oldest_first()
 
 
 def run_stock(env, payment, lines, _moves):

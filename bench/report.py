@@ -21,7 +21,7 @@ def allocation_series(rows):
         f" (dashed: extrapolated from N={min(extrapolated)})" if extrapolated else ""
     )
     return [
-        ("addon _portal_pay_allocate", [(r["n"], r["addon"]["seconds"]) for r in rows], False),
+        ("addon allocation engine", [(r["n"], r["addon"]["seconds"]) for r in rows], False),
         ("stock batch reconcile()", [(r["n"], r["stock"]["seconds"]) for r in rows], False),
         (staff_label, [(r["n"], r["staff"]["seconds"]) for r in rows], bool(extrapolated)),
     ]
@@ -225,7 +225,7 @@ NOTES = [
     "",
     "## What was changed for these figures",
     "",
-    "- **Allocation** (`account.payment._portal_pay_allocate`): the notes on the invoices are "
+    "- **Allocation** (`portal.pay.engine`, through `account.payment._portal_pay_apply_oldest_first`): the notes on the invoices are "
     "created in one batch (`_message_log_batch`) instead of one `message_post` per invoice "
     "(several queries each); the payment's own note is an internal log (`_message_log`); the "
     "locked open lines are re-read entirely, because a partly filled line cache made stock "

@@ -55,3 +55,7 @@ PAGE_ITEMS_LIMIT = 50
 # contact and of one client IP address (controllers/payment.py); arbitrary, unique to this module.
 THROTTLE_LOCK_PARTNER = 0x5C50
 THROTTLE_LOCK_IP = 0x5C51
+
+# Key (first half) of the advisory lock that serializes the bookings of one customer's Make a
+# Payment transactions (models/payment_transaction.py); the second half is the customer's id.
+BOOKING_LOCK = 0x5C52

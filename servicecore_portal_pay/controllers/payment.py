@@ -49,41 +49,21 @@ class PaymentPortal(payment.PaymentPortal):
             raise ValidationError(
                 request.env._("Unexpected parameters: %(keys)s", keys=", ".join(sorted(rejected)))
             )
-        currency = None
-        if currency_id is not None:
-            # The currency the page was rendered in; the access token below must match it.
-            currency = request.env["res.currency"].browse(self._cast_as_int(currency_id)).exists()
-            if not currency:
-                raise ValidationError(
-                    request.env._("Your account cannot be paid in this currency.")
-                )
-        context = request.env.user.partner_id._portal_pay_context(request.env.company, currency)
-        if context is None:
-            raise Forbidden()
-        partner, company, currency = context["partner"], context["company"], context["currency"]
-        summary = context["summary"]
-        if line_ids is not None:
-            # "Choose invoices": the chosen items, re-checked as open, bound by the token.
-            commercial = context["commercial_partner"]
-            summary = commercial._portal_pay_select(
-                summary, commercial._portal_pay_parse_selection(line_ids)
-            )
-        amount = context["commercial_partner"]._portal_pay_validate_amount(
-            kwargs.get("amount"), summary
+        Request = request.env["portal.pay.request"]
+        pay_request = Request._check(
+            request.env.user.partner_id, request.env.company, currency_id, line_ids
         )
-        token_values = [partner.id, f"{amount:f}", currency.id]
-        if line_ids is not None:
-            token_values.append(summary["selection"])
-        access_token = kwargs.get("access_token")
-        # A JSON list or object would make the constant-time comparison raise (a server error).
-        if not isinstance(access_token, str) or not payment_utils.check_access_token(
-            access_token, const.ACCESS_TOKEN_SCOPE, *token_values
-        ):
+        if pay_request is None:
+            raise Forbidden()
+        pay_request = Request._with_amount(pay_request, kwargs.get("amount"))
+        if not Request._check_access_token(pay_request, kwargs.get("access_token")):
             raise ValidationError(
                 request.env._(
                     "This payment form has expired or was changed. Reload the page and try again."
                 )
             )
+        partner, account, amount = pay_request.partner, pay_request.account, pay_request.amount
+        company, currency = account.company, account.currency
         if kwargs.get("is_validation"):
             raise ValidationError(request.env._("This form only takes payments."))
         provider_sudo, method_id, token_id, flow = self._portal_pay_check_payment_option(
@@ -92,8 +72,8 @@ class PaymentPortal(payment.PaymentPortal):
         client_ip = payment_utils.get_customer_ip_address()
         self._portal_pay_check_throttle(partner, company, client_ip)
         create_values = {"portal_pay_account": True, "portal_pay_ip": client_ip or False}
-        if line_ids is not None:
-            create_values["portal_pay_line_ids"] = [Command.set(summary["debit_lines"].ids)]
+        if account.chosen:
+            create_values["portal_pay_line_ids"] = [Command.set(sorted(account.chosen))]
         tx_sudo = self._create_transaction(
             provider_id=provider_sudo.id,
             payment_method_id=method_id,

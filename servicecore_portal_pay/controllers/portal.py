@@ -1,4 +1,4 @@
-from decimal import Decimal
+from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from werkzeug.exceptions import NotFound
@@ -10,9 +10,21 @@ from odoo.http import content_disposition, request
 from odoo.tools import date_utils
 
 from odoo.addons.account_payment.controllers import portal
-from odoo.addons.payment import utils as payment_utils
 from odoo.addons.portal.controllers.portal import pager as portal_pager
-from odoo.addons.servicecore_portal_pay import allocation, const
+from odoo.addons.servicecore_portal_pay import const
+
+
+@dataclass(frozen=True)
+class PageRow:
+    """One open item of Make a Payment, as the page lists it."""
+
+    line: object
+    item: object
+    payable: object  # Decimal: what a payment can still apply to it
+    processing: object  # Decimal: covered by payments on their way
+    credited: list  # the credit applications the next payment books on it
+    choosable: bool
+    in_payment: bool  # covered by a payment without journal entry (else, on hold: blocked)
 
 
 class PortalAccount(portal.PortalAccount):
@@ -21,32 +33,27 @@ class PortalAccount(portal.PortalAccount):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "portal_pay_balance" in counters:
-            context = self._portal_pay_context()
-            if context:
-                summary = context["summary"]
-                values["portal_pay_balance"] = summary["currency"].format(float(summary["balance"]))
-            else:
-                values["portal_pay_balance"] = 0
+            request_sudo = self._portal_pay_request()
+            values["portal_pay_balance"] = (
+                request_sudo.account.currency.format(float(request_sudo.account.figures.balance))
+                if request_sudo
+                else 0
+            )
         return values
 
     # === MAKE A PAYMENT === #
 
-    def _portal_pay_context(self, currency_id=None):
-        """The payment context of the user, in the currency asked for (default: the company's).
+    def _portal_pay_request(self, currency_id=None, line_ids=None):
+        """The one request check (``portal.pay.request``) for the user, or None if they may
+        not pay on account.
 
-        :raise ValidationError: if the currency is unknown or not accepted for this account
+        :raise ValidationError: with a message for the customer
         """
-        user = request.env.user
-        if user._is_public():
+        if request.env.user._is_public():
             return None
-        currency = None
-        if currency_id is not None:
-            currency = request.env["res.currency"].browse(self._cast_as_int(currency_id)).exists()
-            if not currency:
-                raise ValidationError(
-                    request.env._("Your account cannot be paid in this currency.")
-                )
-        return user.partner_id._portal_pay_context(request.env.company, currency)
+        return request.env["portal.pay.request"]._check(
+            request.env.user.partner_id, request.env.company, currency_id, line_ids
+        )
 
     @http.route(
         const.PAGE_ROUTE, type="http", auth="user", methods=["GET"], website=True, sitemap=False
@@ -54,13 +61,13 @@ class PortalAccount(portal.PortalAccount):
     def portal_pay_page(self, amount=None, currency_id=None, show=None, **kwargs):
         """Make a Payment: the account balance and amount step, then the payment form step."""
         try:
-            context = self._portal_pay_context(currency_id)
+            pay_request = self._portal_pay_request(currency_id)
         except ValidationError:
             # An unknown currency or one the account has nothing in: back to the default one.
             return request.redirect(const.PAGE_ROUTE)
-        if context is None:
+        if pay_request is None:
             return request.redirect("/my")
-        values = self._portal_pay_page_values(context, show_all=show == "all")
+        values = self._portal_pay_page_values(pay_request.account, show_all=show == "all")
         # "Choose invoices": ticked items arrive as repeated `line_ids` (checkboxes) or a list.
         chosen = ",".join(request.httprequest.args.getlist("line_ids"))
         if amount is None and not chosen:
@@ -68,68 +75,80 @@ class PortalAccount(portal.PortalAccount):
         values["amount_input"] = amount
         try:
             if chosen:
-                context = self._portal_pay_choose(context, chosen)
-                values["chosen_line_ids"] = context["summary"]["debit_lines"].ids
+                pay_request = self._portal_pay_request(currency_id, chosen)
+                values["chosen_line_ids"] = sorted(pay_request.account.chosen)
                 if not amount:  # Without a typed amount the chosen items are paid in full.
-                    amount = values["amount_input"] = f"{context['summary']['balance']:f}"
-            amount = context["commercial_partner"]._portal_pay_validate_amount(
-                amount, context["summary"]
-            )
+                    amount = values["amount_input"] = f"{pay_request.account.figures.balance:f}"
+            pay_request = request.env["portal.pay.request"]._with_amount(pay_request, amount)
         except ValidationError as error:
             values["amount_error"] = error.args[0]
             return request.render("servicecore_portal_pay.portal_pay_page", values, status=400)
-        values.update(self._portal_pay_form_values(context, amount))
+        values.update(self._portal_pay_form_values(pay_request))
         return request.render("servicecore_portal_pay.portal_pay_form_page", values)
 
-    @staticmethod
-    def _portal_pay_choose(context, chosen):
-        """The payment context restricted to the chosen items (see `_portal_pay_select`)."""
-        commercial = context["commercial_partner"]
-        line_ids = commercial._portal_pay_parse_selection(chosen)
-        return {**context, "summary": commercial._portal_pay_select(context["summary"], line_ids)}
-
-    def _portal_pay_page_values(self, context, show_all=False):
-        summary = context["summary"]
-        commercial = context["commercial_partner"]
-        default_amount = commercial._portal_pay_default_amount(summary)
-        places = summary["currency"].decimal_places
-        minimum = commercial._portal_pay_min_amount(summary["company"], summary["currency"])
+    def _portal_pay_page_values(self, account, show_all=False):
+        Request = request.env["portal.pay.request"]
+        figures = account.figures
+        default_amount = Request._default_amount(account)
+        places = account.places
+        minimum = Request._min_amount(account.company, account.currency)
+        plan = account.plan(0)
         # The table lists the oldest items; the others are summed up in one row (with a link to
         # list them all), so the page costs the same for 10 or 5,000 open invoices.
-        lines = summary["lines"]
+        rows = self._portal_pay_rows(account, plan)
         limit = None if show_all else const.PAGE_ITEMS_LIMIT
-        rest = lines[limit:] if limit else lines.browse()
+        rest = rows[limit:] if limit else []
         return {
-            "lines_shown": lines[:limit] if limit else lines,
+            "rows_shown": rows[:limit] if limit else rows,
             "rest_count": len(rest),
-            "rest_residual": allocation.quantize(
-                sum(
-                    (
-                        Decimal(str(residual))
-                        for residual in rest.mapped("amount_residual_currency")
-                        if residual > 0
-                    ),
-                    Decimal(0),
-                ),
-                places,
-            ),
+            "rest_residual": sum((row.payable for row in rest), account.quantize(0)),
             **self._prepare_portal_layout_values(),
             "page_name": "portal_pay",
-            "summary": summary,
-            "currency": summary["currency"],
-            "today": fields.Date.context_today(commercial),
+            "account": account,
+            "figures": figures,
+            "currency": account.currency,
+            "today": account.today,
             "amount_input": f"{default_amount:.{places}f}" if default_amount else "",
-            "allow_overpayment": summary["company"].portal_pay_overpayment == "credit",
-            # As allocation.check_bounds: a smaller balance can always be paid off in full.
-            "min_amount": float(
-                min(minimum, summary["balance"]) if summary["balance"] > 0 else minimum
+            "allow_overpayment": account.company.portal_pay_overpayment == "credit",
+            # As amounts.check_bounds: a smaller balance can always be paid off in full.
+            "min_amount": float(min(minimum, figures.balance) if figures.balance > 0 else minimum),
+            "balances": request.env["portal.pay.account"]._balances(
+                account.partner, account.company, known=account
             ),
-            "balances": commercial._portal_pay_balances(summary["company"]),
         }
 
-    def _portal_pay_form_values(self, context, amount):
-        """Rendering values of Odoo's payment form for exactly ``amount``."""
-        partner, company, currency = context["partner"], context["company"], context["currency"]
+    @staticmethod
+    def _portal_pay_rows(account, plan):
+        """The open items as the page lists them, with what is payable on each now."""
+        taken = {}
+        for application in (*plan.processing, *plan.credits):
+            taken.setdefault(application.item, []).append(application)
+        payable_keys = account.payable_keys()
+        rows = []
+        for item in account.items:
+            applications = taken.get(item.key, [])
+            left = item.residual - sum((app.amount for app in applications), account.quantize(0))
+            rows.append(
+                PageRow(
+                    line=account.line(item.key),
+                    item=item,
+                    payable=left if item.residual > 0 and not item.on_hold else account.quantize(0),
+                    processing=sum(
+                        (app.amount for app in applications if app.kind == "processing"),
+                        account.quantize(0),
+                    ),
+                    credited=[app for app in applications if app.kind == "credit"],
+                    choosable=item.key in payable_keys and left > 0,
+                    in_payment=item.on_hold
+                    and account.line(item.key).move_id.payment_state != "blocked",
+                )
+            )
+        return rows
+
+    def _portal_pay_form_values(self, pay_request):
+        """Rendering values of Odoo's payment form for exactly the request's amount."""
+        partner, account, amount = pay_request.partner, pay_request.account, pay_request.amount
+        company, currency = account.company, account.currency
         availability_report = {}
         providers_sudo = (
             request.env["payment.provider"]
@@ -157,15 +176,10 @@ class PortalAccount(portal.PortalAccount):
             .sudo()
             ._get_available_tokens(providers_sudo.ids, partner.id)
         )  # In sudo mode to read the tokens of the commercial partner.
-        summary = context["summary"]
-        plan, remainder = context["commercial_partner"]._portal_pay_preview(
-            summary["debit_lines"], amount
-        )
         return {
             "amount": float(amount),
             "amount_decimal": amount,
-            "plan": plan,
-            "remainder": remainder,
+            "plan": pay_request.plan(),
             "partner_id": partner.id,
             "providers_sudo": providers_sudo,
             "payment_methods_sudo": payment_methods_sudo,
@@ -176,30 +190,18 @@ class PortalAccount(portal.PortalAccount):
             ),
             # A currency other than the company's and the chosen items are selected by the
             # route, and bound by the access token.
-            "transaction_route": self._portal_pay_transaction_route(
-                company, currency, summary.get("selection")
-            ),
+            "transaction_route": self._portal_pay_transaction_route(account),
             "landing_route": const.CONFIRMATION_ROUTE,
-            "access_token": self._portal_pay_access_token(
-                partner, amount, currency, summary.get("selection")
-            ),
+            "access_token": request.env["portal.pay.request"]._access_token(pay_request),
             "reference_prefix": const.REFERENCE_PREFIX,
         }
 
     @staticmethod
-    def _portal_pay_access_token(partner, amount, currency, selection=None):
-        """Bind a payment form to its payer, amount, currency and chosen items (see `const`)."""
-        values = [partner.id, f"{amount:f}", currency.id]
-        if selection:
-            values.append(selection)
-        return payment_utils.generate_access_token(const.ACCESS_TOKEN_SCOPE, *values)
-
-    @staticmethod
-    def _portal_pay_transaction_route(company, currency, selection=None):
-        if selection:
-            return f"{const.TRANSACTION_ROUTE}/{currency.id}/{selection}"
-        if currency != company.currency_id:
-            return f"{const.TRANSACTION_ROUTE}/{currency.id}"
+    def _portal_pay_transaction_route(account):
+        if account.chosen:
+            return f"{const.TRANSACTION_ROUTE}/{account.currency.id}/{account.selection}"
+        if account.currency != account.company.currency_id:
+            return f"{const.TRANSACTION_ROUTE}/{account.currency.id}"
         return const.TRANSACTION_ROUTE
 
     @http.route(
@@ -211,7 +213,11 @@ class PortalAccount(portal.PortalAccount):
         sitemap=False,
     )
     def portal_pay_confirmation(self, tx_id=None, **kwargs):
-        """The landing page of the payment flow, for the paying user only."""
+        """The landing page of the payment flow, for the paying user only.
+
+        It shows what the ledger holds for the payment, and the balance as it was right after
+        the payment (stored when it was booked), never a live figure.
+        """
         tx_id = self._cast_as_int(tx_id)
         tx_sudo = request.env["payment.transaction"].sudo().browse(tx_id).exists()
         if (
@@ -220,18 +226,13 @@ class PortalAccount(portal.PortalAccount):
             or tx_sudo.partner_id != request.env.user.partner_id
         ):
             raise NotFound()
-        # The balance of the account that was paid, in the payment's company and currency, even if
-        # the contact has since lost the right to pay (the page must not show a false zero).
-        summary = tx_sudo.partner_id.commercial_partner_id._portal_pay_summary(
-            tx_sudo.company_id, tx_sudo.currency_id
-        )
+        payment_sudo = tx_sudo.payment_id
         values = {
             **self._prepare_portal_layout_values(),
             "page_name": "portal_pay_confirmation",
             "tx_sudo": tx_sudo,
-            "payment_sudo": tx_sudo.payment_id,
-            "allocations_sudo": tx_sudo.payment_id.portal_pay_allocation_ids,
-            "summary": summary,
+            "payment_sudo": payment_sudo,
+            "allocations_sudo": tx_sudo._portal_pay_allocations(),
         }
         return request.render("servicecore_portal_pay.portal_pay_confirmation_page", values)
 

@@ -3,7 +3,11 @@ from . import account_payment
 from . import payment_provider
 from . import payment_token
 from . import payment_transaction
+from . import portal_pay_account
 from . import portal_pay_allocation
+from . import portal_pay_engine
+from . import portal_pay_refund
+from . import portal_pay_request
 from . import res_company
 from . import res_config_settings
 from . import res_partner

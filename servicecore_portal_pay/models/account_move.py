@@ -22,3 +22,34 @@ class AccountMove(models.Model):
     def action_portal_pay_apply_wizard(self):
         """Preview applying these credit notes to their customers' oldest invoices."""
         return self.env["portal.pay.apply.wizard"]._action_open("account.move", self.ids)
+
+    # === COMPUTE METHODS - STOCK HOOKS === #
+
+    def _compute_amount_paid(self):
+        """Override of `account_payment`: a Make a Payment transaction pays each invoice only
+        what its allocation gave it, not its whole amount."""
+        super()._compute_amount_paid()
+        records = (
+            self.env["portal.pay.allocation"]
+            .sudo()
+            .search(
+                [
+                    ("move_id", "in", self.ids),
+                    ("kind", "=", "payment"),
+                    ("payment_id.payment_transaction_id", "!=", False),
+                ]
+            )
+        )
+        for invoice in self:
+            portal_txs = invoice.transaction_ids.filtered(
+                lambda tx: tx.portal_pay_account and tx.state in ("authorized", "done")
+            )
+            if not portal_txs:
+                continue
+            portal_paid = sum(
+                record.amount
+                for record in records
+                if record.move_id == invoice
+                and record.payment_id.payment_transaction_id in portal_txs
+            )
+            invoice.amount_paid += portal_paid - sum(portal_txs.mapped("amount"))

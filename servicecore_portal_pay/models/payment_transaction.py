@@ -1,7 +1,11 @@
 import logging
+import random
+import time
 from datetime import timedelta
 
-from odoo import api, fields, models
+from psycopg2 import errors as pg_errors
+
+from odoo import Command, api, fields, models, modules
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
@@ -52,21 +56,110 @@ class PaymentTransaction(models.Model):
         """Override of `payment` to keep partial captures of account payments on account.
 
         The captured part of an authorized account payment is a child transaction that creates
-        the payment: it must be applied oldest first like its source, not left unreconciled.
+        the payment: it is applied like its source, to the items its source chose.
         """
         if self.portal_pay_account and not is_refund:
             custom_create_values.setdefault("portal_pay_account", True)
+            custom_create_values.setdefault(
+                "portal_pay_line_ids", [Command.set(self.portal_pay_line_ids.ids)]
+            )
         return super()._create_child_transaction(
             amount, is_refund=is_refund, **custom_create_values
         )
 
+    def _get_invoices_to_notify(self):
+        """Override of `account_payment`: the allocation notes each invoice with what it got;
+        stock's note would repeat it with the whole amount of the transaction."""
+        if self.portal_pay_account or self.source_transaction_id.portal_pay_account:
+            return self.env["account.move"]
+        return super()._get_invoices_to_notify()
+
     # === BUSINESS METHODS - POST-PROCESSING === #
+
+    def _post_process(self):
+        """Override of `payment` to book Make a Payment transactions one customer at a time.
+
+        Under REPEATABLE READ the caller's snapshot is older than any lock it takes, so two
+        payments of one customer booked at once would collide on the customer's invoices, fail
+        and be retried (the status poll answers "retry"). Instead each confirmed account payment
+        is booked in a transaction of its own, started only once the customer's lock is held
+        (taken on a separate connection), so it sees every booking committed before it and waits
+        for them instead of failing. Inside a test transaction, or when the transaction row is
+        already locked by the caller, it is booked in the caller's transaction as before.
+        """
+        # A test runs in one transaction that must not commit: book inline there.
+        if self.env.context.get("portal_pay_booking") or modules.module.current_test:
+            return super()._post_process()
+        booked = self.browse()
+        for tx in self.filtered(lambda tx: tx._portal_pay_needs_booking()):
+            if tx._portal_pay_book_serialized():
+                booked |= tx
+        return super(PaymentTransaction, self - booked)._post_process()
+
+    def _portal_pay_needs_booking(self):
+        self.ensure_one()
+        return (
+            self.portal_pay_account
+            and self.state == "done"
+            and self.operation not in ("validation", "refund")
+            and not self.payment_id
+            and not self.is_post_processed
+        )
+
+    def _portal_pay_book_serialized(self, attempts=5):
+        """Post-process this transaction in its own committed transaction, holding the
+        customer's booking lock.
+
+        :return: whether it is booked (or was by someone else); False to book it inline
+        :rtype: bool
+        """
+        registry = self.env.registry
+        partner_id = self.partner_id.commercial_partner_id.id
+        with registry.cursor() as lock_cr:
+            lock_cr.execute(
+                SQL("SELECT pg_advisory_xact_lock(%s, %s)", const.BOOKING_LOCK, partner_id)
+            )
+            for attempt in range(attempts):
+                try:
+                    with registry.cursor() as cr:
+                        env = api.Environment(
+                            cr,
+                            self.env.uid,
+                            dict(self.env.context, portal_pay_booking=True),
+                            su=self.env.su,
+                        )
+                        tx = env[self._name].browse(self.id)
+                        cr.execute(
+                            "SELECT id FROM payment_transaction WHERE id = %s FOR UPDATE NOWAIT",
+                            [self.id],
+                        )
+                        if tx._portal_pay_needs_booking():
+                            tx.with_company(tx.company_id)._post_process()
+                    return True
+                except pg_errors.LockNotAvailable:
+                    return False  # The caller holds the row: book it in the caller's transaction.
+                except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected):
+                    # Someone else than a portal booking (staff) changed the invoices meanwhile.
+                    _logger.info("Booking of %s collided; retrying (%s)", self.reference, attempt)
+                    time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+        return False
+
+    def _portal_pay_allocations(self):
+        """What this transaction's payments applied, as the ledger holds it now."""
+        self.ensure_one()
+        return (
+            self.env["portal.pay.allocation"]
+            .sudo()
+            .search([("payment_id.payment_transaction_id", "=", self.id)], order="sequence, id")
+        )
 
     def _create_payment(self, **extra_create_values):
         """Override of `account_payment` to apply account payments oldest invoice first.
 
         Exactly once per transaction: the transaction row is locked and re-read, so concurrent
-        status polls, webhooks and cron runs create a single payment and a single allocation.
+        status polls, webhooks and cron runs create a single booking. The customer's account is
+        read and locked, a plan is made, one payment is created per receivable account the plan
+        pays, and the engine books exactly the plan.
 
         Note: self.ensure_one()
         """
@@ -81,17 +174,47 @@ class PaymentTransaction(models.Model):
         existing_id = self.env.cr.fetchone()[0]
         if existing_id:
             return self.env["account.payment"].browse(existing_id)
-        payment = super(
-            PaymentTransaction, self.with_context(force_payment_move=True)
-        )._create_payment(
+        engine = self.env["portal.pay.engine"]
+        account = engine._booking_account(self)
+        plan = account.plan(account.quantize(self.amount))
+        payments = {}
+        for receivable, amount, applications in engine._shares(account, plan):
+            payments[receivable.id] = self._portal_pay_create_payment(
+                receivable,
+                amount,
+                engine._discount_write_offs(account, applications),
+                **extra_create_values,
+            )
+        main = next(iter(payments.values()))
+        self.payment_id = main
+        records = engine._book(account, plan, payments)
+        self.invoice_ids = records.move_id.filtered(lambda move: move.move_type == "out_invoice")
+        main._portal_pay_queue_receipt()
+        return main
+
+    def _portal_pay_method_account(self):
+        """The outstanding account of the payment method line stock's payments use (for refunds
+        too: stock takes the provider's inbound line for both), if it has one."""
+        return self.provider_id.journal_id.inbound_payment_method_line_ids.filtered(
+            lambda line: line.payment_provider_id == self.provider_id
+        )[:1].payment_account_id
+
+    def _portal_pay_create_payment(self, receivable, amount, write_offs, **extra_create_values):
+        """One payment of this transaction, on one receivable account, through stock's path.
+
+        The outstanding account is the payment method line's when it has one (e.g. a card
+        clearing account the provider's payouts are reconciled against); only without one is
+        the chart's Outstanding Receipts forced, so that the payment still gets its entry.
+        """
+        tx = self.with_context(force_payment_move=not self._portal_pay_method_account())
+        return super(PaymentTransaction, tx)._create_payment(
+            amount=float(amount),
+            destination_account_id=receivable.id,
+            write_off_line_vals=write_offs,
             is_portal_payment=True,
             portal_pay_contact_id=self.partner_id.id,
             **extra_create_values,
         )
-        records = payment._portal_pay_allocate()
-        self.invoice_ids = records.move_id
-        payment._portal_pay_queue_receipt()
-        return payment
 
     # === BUSINESS METHODS - THROTTLING === #
 
@@ -170,11 +293,12 @@ class PaymentTransaction(models.Model):
         """
         self.ensure_one()
         refund = super(
-            PaymentTransaction, self.with_context(force_payment_move=True)
+            PaymentTransaction,
+            self.with_context(force_payment_move=not self._portal_pay_method_account()),
         )._create_payment(**extra_create_values)
         source_payment = self.source_transaction_id.payment_id
         if source_payment.is_portal_payment and refund.move_id:
-            source_payment._portal_pay_unallocate(refund)
+            self.env["portal.pay.refund"]._unbook(source_payment, refund)
         return refund
 
     @api.model

@@ -2,10 +2,11 @@ from odoo import fields, models
 
 
 class PortalPayAllocation(models.Model):
-    """One invoice line paid (fully or partly) by a portal account payment.
+    """Money applied to one open item, oldest first: by a payment, or by a credit.
 
-    Written once when the payment is applied oldest-first; it is the record of what the customer
-    was told on the confirmation page and in the receipt, kept even if staff later re-match.
+    Each record is bound to the reconciliation that booked it (``partial_id``): when staff
+    unreconcile, reset or cancel the payment, or a refund reopens the item, the reconciliation
+    is removed and the record with it. What customers and staff see is what the ledger holds.
     """
 
     _name = "portal.pay.allocation"
@@ -13,18 +14,33 @@ class PortalPayAllocation(models.Model):
     _order = "payment_id, sequence, id"
     _rec_name = "move_id"
 
+    kind = fields.Selection(
+        selection=[("payment", "Payment"), ("credit", "Credit")],
+        required=True,
+        default="payment",
+        readonly=True,
+        help="Payment: money of the payment itself. Credit: an open credit (credit note, "
+        "unapplied payment) applied along with it.",
+    )
     payment_id = fields.Many2one(
         comodel_name="account.payment",
-        required=True,
         ondelete="cascade",
         index=True,
         readonly=True,
+        help="The payment whose booking made this application.",
+    )
+    source_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Applied From",
+        ondelete="cascade",
+        readonly=True,
+        help="The entry whose money was applied: the payment's, or the credit's.",
     )
     sequence = fields.Integer(readonly=True)
     move_line_id = fields.Many2one(
         comodel_name="account.move.line",
         string="Receivable Line",
-        ondelete="set null",
+        ondelete="cascade",
         readonly=True,
     )
     move_id = fields.Many2one(
@@ -38,17 +54,48 @@ class PortalPayAllocation(models.Model):
     partial_id = fields.Many2one(
         comodel_name="account.partial.reconcile",
         string="Reconciliation",
-        ondelete="set null",
+        required=True,
+        ondelete="cascade",
+        index=True,
         readonly=True,
     )
     date_maturity = fields.Date(string="Due Date", readonly=True)
     amount = fields.Monetary(string="Amount Applied", readonly=True)
-    residual_after = fields.Monetary(string="Left to Pay", readonly=True)
-    amount_refunded = fields.Monetary(
-        string="Refunded",
+    discount = fields.Monetary(
+        string="Early Payment Discount",
         readonly=True,
-        help="Part of the amount applied taken back by refunds (the invoice was reopened by it).",
+        help="Discount granted for paying inside the invoice's early-payment window.",
     )
-    currency_id = fields.Many2one(related="payment_id.currency_id", store=True)
-    company_id = fields.Many2one(related="payment_id.company_id", store=True, index=True)
-    partner_id = fields.Many2one(related="payment_id.partner_id", store=True, index=True)
+    residual_after = fields.Monetary(
+        string="Left After This Payment",
+        readonly=True,
+        help="What was left to pay on the invoice right after this application (a snapshot).",
+    )
+    currency_id = fields.Many2one(comodel_name="res.currency", required=True, readonly=True)
+    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(
+        related="move_id.commercial_partner_id", string="Customer", store=True, index=True
+    )
+
+    def _describe(self):
+        """One line for notes and receipts: what was applied to which invoice."""
+        self.ensure_one()
+        values = {
+            "invoice": self.move_id._get_html_link(),
+            "amount": self.currency_id.format(self.amount),
+            "left": self.currency_id.format(self.residual_after),
+        }
+        if self.kind == "credit":
+            return self.env._(
+                "%(invoice)s: %(amount)s from %(credit)s, %(left)s left to pay",
+                credit=self.source_move_id._get_html_link(),
+                **values,
+            )
+        if self.discount:
+            return self.env._(
+                "%(invoice)s: %(amount)s applied with an early payment discount of "
+                "%(discount)s, %(left)s left to pay",
+                discount=self.currency_id.format(self.discount),
+                **values,
+            )
+        return self.env._("%(invoice)s: %(amount)s applied, %(left)s left to pay", **values)

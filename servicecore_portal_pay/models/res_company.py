@@ -46,9 +46,12 @@ class ResCompany(models.Model):
         help="When off, Make a Payment is hidden and no transaction can be created.",
     )
     portal_pay_apply_credits = fields.Boolean(
-        string="Apply Existing Credits First",
-        help="Before applying a portal payment, reconcile the customer's open credits (credit "
-        "notes, unapplied payments) with the oldest open invoices, oldest credit first.",
+        string="Apply Open Credits With Each Payment",
+        default=True,
+        help="On: with each portal payment, the customer's open credits (credit notes, "
+        "unapplied payments) are applied to the oldest open invoices, oldest credit first, and "
+        "the balance shown is net of them. Off: credits stay open for the accounting team to "
+        "apply, and the balance shown is the open invoices alone.",
     )
     portal_pay_default_flag = fields.Selection(
         string="Portal Payments on Portal Access",

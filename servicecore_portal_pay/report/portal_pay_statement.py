@@ -1,8 +1,6 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
 
-from odoo.addons.servicecore_portal_pay import aging, allocation
+from odoo.addons.servicecore_portal_pay.rules import aging
 
 
 class ReportPortalPayStatement(models.AbstractModel):
@@ -47,55 +45,49 @@ class ReportPortalPayStatement(models.AbstractModel):
         )
 
     @api.model
-    def _get_open_lines_domain(self, commercial_partner, companies):
-        # Explicit domain on the commercial partner (never portal record rules), every
-        # receivable account and currency: the statement shows everything that is owed.
-        return [
-            ("partner_id", "=", commercial_partner.id),
-            ("company_id", "in", companies.ids),
-            ("account_id.account_type", "=", "asset_receivable"),
-            ("parent_state", "=", "posted"),
-            ("reconciled", "=", False),
-            ("amount_residual_currency", "!=", 0),
-        ]
-
-    @api.model
     def _get_sections(self, commercial_partner, companies, as_of):
-        """Open items grouped per company and currency, each group with its aging totals.
+        """Open items per company and currency, aged, with the figures of Make a Payment.
 
-        :return: a list of dicts with ``company``, ``currency``, ``items`` (dicts with the
-                 ``line``, ``move``, ``due`` date, ``days_overdue``, Decimal ``residual`` and
-                 ``bucket``) and ``totals`` (see ``aging.age``), sorted by company and currency
+        Each section is built from the same account (``portal.pay.account``) as the page, so
+        the statement lists the same open items and states the same amount due.
+
+        :return: a list of dicts with ``company``, ``currency``, ``figures``
+                 (``allocation.Figures``), ``items`` (dicts with the ``line``, ``move``, ``due``
+                 date, ``days_overdue``, Decimal ``residual`` and ``bucket``) and ``totals``
+                 (see ``aging.age``), sorted by company and currency
         :rtype: list
         """
-        lines = self.env["account.move.line"].search(
-            self._get_open_lines_domain(commercial_partner, companies),
-            order="date_maturity, date, move_name, id",
-        )
-        groups = defaultdict(list)
-        for line in lines:
-            residual = allocation.quantize(
-                line.amount_residual_currency, line.currency_id.decimal_places
+        Account = self.env["portal.pay.account"]
+        groups = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                Account._open_lines_domain(commercial_partner, companies),
+                groupby=["company_id", "currency_id"],
             )
-            due = line.date_maturity or line.date
-            groups[line.company_id, line.currency_id].append(
+        )
+        sections = []
+        for company, currency in sorted(groups, key=lambda group: (group[0].name, group[1].name)):
+            account = Account._get(commercial_partner, company, currency)
+            items = [
                 {
-                    "line": line,
-                    "move": line.move_id,
-                    "due": due,
-                    "days_overdue": max((as_of - due).days, 0),
-                    "residual": residual,
-                    "bucket": aging.bucket(due, as_of),
+                    "line": account.line(item.key),
+                    "move": account.line(item.key).move_id,
+                    "due": item.due,
+                    "days_overdue": max((as_of - item.due).days, 0),
+                    "residual": item.residual,
+                    "bucket": aging.bucket(item.due, as_of),
+                    "on_hold": item.on_hold,
+                }
+                for item in account.items
+            ]
+            sections.append(
+                {
+                    "company": company,
+                    "currency": currency,
+                    "figures": account.figures,
+                    "items": items,
+                    "totals": aging.age(((item["due"], item["residual"]) for item in items), as_of),
                 }
             )
-        return [
-            {
-                "company": company,
-                "currency": currency,
-                "items": items,
-                "totals": aging.age(((item["due"], item["residual"]) for item in items), as_of),
-            }
-            for (company, currency), items in sorted(
-                groups.items(), key=lambda group: (group[0][0].name, group[0][1].name)
-            )
-        ]
+        return sections

@@ -244,9 +244,17 @@ class PortalPayCommon(AccountPaymentCommon):
         with patch.object(self.env.cr, "commit", self.env.cr.flush):
             txs.sudo()._cron_post_process()
 
-    def _summary(self, partner=None):
-        commercial = (partner or self.customer).commercial_partner_id.sudo()
-        return commercial._portal_pay_summary(self.company, self.currency)
+    def _account(self, partner=None):
+        """The customer's account (``portal.pay.account``) as the page reads it."""
+        return self.env["portal.pay.account"]._get(
+            partner or self.customer, self.company, self.currency
+        )
+
+    def _validate(self, raw_amount, account=None):
+        """The request check's amount validation, as the page and the route apply it."""
+        return self.env["portal.pay.request"]._validate_amount(
+            account or self._account(), raw_amount
+        )
 
     # === ASSERTIONS === #
 

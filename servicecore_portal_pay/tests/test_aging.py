@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.servicecore_portal_pay import aging
+from odoo.addons.servicecore_portal_pay.rules import aging
 
 AS_OF = date(2026, 6, 30)
 

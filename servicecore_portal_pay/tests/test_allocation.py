@@ -180,19 +180,15 @@ class TestAllocation(PortalPayCommon):
         self.assertResiduals({installments: "50.00", self.inv_oldest: "0", self.inv_soon: "200.00"})
 
     def test_above_balance_rejected_by_default(self):
-        summary = self._summary()
-        self.assertCents(summary["balance"], "600.00")
+        account = self._account()
+        self.assertCents(account.figures.balance, "600.00")
         with self.assertRaisesRegex(ValidationError, "cannot exceed your open balance"):
-            self.customer.sudo()._portal_pay_validate_amount("600.01", summary)
-        self.assertEqual(
-            self.customer.sudo()._portal_pay_validate_amount("600.00", summary), summary["balance"]
-        )
+            self._validate("600.01", account)
+        self.assertEqual(self._validate("600.00", account), account.figures.balance)
 
     def test_above_balance_kept_as_credit_when_allowed(self):
         self.company.portal_pay_overpayment = "credit"
-        summary = self._summary()
-        amount = self.customer.sudo()._portal_pay_validate_amount("650.00", summary)
-        self.assertCents(amount, "650.00")
+        self.assertCents(self._validate("650.00"), "650.00")
 
         payment = self._pay("650.00").payment_id
         self.assertResiduals({self.inv_oldest: "0", self.inv_soon: "0", self.inv_later: "0"})
@@ -202,9 +198,9 @@ class TestAllocation(PortalPayCommon):
         self.assertCents(payment_line.amount_residual, "-50.00")
         self.assertIn("50.00 was left as customer credit", str(payment.message_ids[:1].body))
         # The surplus is now the customer's credit on the page.
-        summary = self._summary()
-        self.assertCents(summary["credits"], "50.00")
-        self.assertCents(summary["balance"], "0.00")
+        figures = self._account().figures
+        self.assertCents(figures.credits_left, "50.00")
+        self.assertCents(figures.balance, "0.00")
 
     def test_balance_changed_before_confirmation(self):
         # The page accepted 300.00; staff then settled the oldest invoice by other means.
@@ -221,27 +217,43 @@ class TestAllocation(PortalPayCommon):
         self.assertCents(payment.portal_pay_unapplied, "0.00")
         self.assertResiduals({self.inv_soon: "0", self.inv_later: "200.00"})
 
-    def test_credit_note_is_not_consumed(self):
-        # An open credit note lowers the balance shown, but the payment pays invoices: the credit
-        # stays for staff to apply (stock Odoo never matches credit notes by itself either).
+    def test_credit_note_applied_with_the_payment(self):
+        # The balance is net of the open credit, and paying it leaves nothing open: the credit
+        # note goes to the oldest invoice first, then the payment pays the rest.
         credit_note = self._create_credit_note("80.00", invoice_date=self._days(-100))
-        summary = self._summary()
-        self.assertCents(summary["total_open"], "600.00")
-        self.assertCents(summary["credits"], "80.00")
-        self.assertCents(summary["balance"], "520.00")
-        self.assertNotIn(credit_note, summary["debit_lines"].move_id)
+        figures = self._account().figures
+        self.assertCents(figures.open_total, "600.00")
+        self.assertCents(figures.credits_applied, "80.00")
+        self.assertCents(figures.balance, "520.00")
 
         payment = self._pay("520.00").payment_id
         self.assertEqual(
             self._allocations(payment),
             [
-                (self.inv_oldest, "100.00", "0.00"),
+                (self.inv_oldest, "80.00", "20.00"),
+                (self.inv_oldest, "20.00", "0.00"),
                 (self.inv_soon, "200.00", "0.00"),
-                (self.inv_later, "220.00", "80.00"),
+                (self.inv_later, "300.00", "0.00"),
             ],
         )
-        self.assertResiduals({credit_note: "80.00", self.inv_later: "80.00"})
-        self.assertCents(self._summary()["balance"], "0.00")
+        credit = payment.portal_pay_allocation_ids.filtered(lambda record: record.kind == "credit")
+        self.assertEqual(credit.source_move_id, credit_note)
+        self.assertResiduals(
+            {credit_note: "0", self.inv_oldest: "0", self.inv_soon: "0", self.inv_later: "0"}
+        )
+        self.assertCents(self._account().figures.balance, "0.00")
+
+    def test_credit_note_left_to_staff_when_credits_are_off(self):
+        self.company.portal_pay_apply_credits = False
+        credit_note = self._create_credit_note("80.00", invoice_date=self._days(-100))
+        figures = self._account().figures
+        # Not applied, so not deducted: the balance is what closes the invoices.
+        self.assertCents(figures.balance, "600.00")
+        self.assertCents(figures.credits_left, "80.00")
+        self._pay("600.00")
+        self.assertResiduals(
+            {credit_note: "80.00", self.inv_oldest: "0", self.inv_soon: "0", self.inv_later: "0"}
+        )
 
     def test_invoice_addressed_to_a_contact_belongs_to_the_account(self):
         # Invoices sent to a person or an address of the customer are the customer's debt too.
@@ -251,7 +263,7 @@ class TestAllocation(PortalPayCommon):
         to_address = self._create_customer_invoice(
             "30.00", due=self._days(-45), partner=self.delivery
         )
-        self.assertCents(self._summary()["balance"], "670.00")
+        self.assertCents(self._account().figures.balance, "670.00")
         payment = self._pay("100.00").payment_id
         self.assertEqual(
             self._allocations(payment),
@@ -265,16 +277,15 @@ class TestAllocation(PortalPayCommon):
 
     def test_nothing_due(self):
         self._pay("600.00")
-        summary = self._summary()
-        self.assertCents(summary["balance"], "0.00")
+        self.assertCents(self._account().figures.balance, "0.00")
         with self.assertRaisesRegex(ValidationError, "no open balance"):
-            self.customer.sudo()._portal_pay_validate_amount("10.00", summary)
+            self._validate("10.00")
         # With overpayments allowed, the whole payment becomes the customer's credit.
         self.company.portal_pay_overpayment = "credit"
         payment = self._pay("10.00").payment_id
         self.assertFalse(payment.portal_pay_allocation_ids)
         self.assertCents(payment.portal_pay_unapplied, "10.00")
-        self.assertCents(self._summary()["credits"], "10.00")
+        self.assertCents(self._account().figures.credits_left, "10.00")
 
     def test_other_partner_invoices_untouched(self):
         self._pay("600.00")
@@ -286,10 +297,10 @@ class TestAllocation(PortalPayCommon):
     def test_other_company_and_foreign_currency_excluded(self):
         foreign = self._create_foreign_currency_invoice("70.00", due=self._days(-300))
         elsewhere = self._create_other_company_invoice("90.00", due=self._days(-300))
-        summary = self._summary()
-        self.assertCents(summary["balance"], "600.00")
-        self.assertNotIn(foreign, summary["lines"].move_id)
-        self.assertNotIn(elsewhere, summary["lines"].move_id)
+        account = self._account()
+        self.assertCents(account.figures.balance, "600.00")
+        self.assertNotIn(foreign, account.lines.move_id)
+        self.assertNotIn(elsewhere, account.lines.move_id)
 
         payment = self._pay("150.00").payment_id
         self.assertEqual(
@@ -322,7 +333,6 @@ class TestAllocation(PortalPayCommon):
         self._run_post_processing_cron(tx)
         # Our override is the last guard: even a direct second call returns the same payment.
         self.assertEqual(tx._create_payment(), payment)
-        self.assertEqual(payment._portal_pay_allocate(), payment.portal_pay_allocation_ids)
 
         payments = self.env["account.payment"].search([("payment_transaction_id", "=", tx.id)])
         self.assertEqual(payments, payment)

@@ -172,9 +172,10 @@ class TestPortalPayContacts(PortalPayBackendCommon):
         self._portal_pay_invoice(80.00, -200, -200, move_type="out_refund")
         self._portal_pay_confirm(100.00)
         customer = self.customer.with_user(self.accountant)
-        self.assertEqual(customer.portal_pay_balance, 420.0)  # 500 open - 80 credit
-        self.assertEqual(customer.portal_pay_overdue, 200.0)  # B
-        self.assertEqual(customer.portal_pay_credits, 80.0)
+        # The payment applied the credit to A first, then paid 20 of A and 80 of B.
+        self.assertEqual(customer.portal_pay_balance, 420.0)  # 600 - 80 credit - 100 paid
+        self.assertEqual(customer.portal_pay_overdue, 120.0)  # what is left of B
+        self.assertEqual(customer.portal_pay_credits, 0.0)
         self.assertEqual(customer.portal_pay_payment_count, 1)
         self.assertEqual(self.payer.portal_pay_payment_count, 1)
         action = customer.action_portal_pay_view_payments()

@@ -89,10 +89,11 @@ class TestPortalPayApplyWizard(PortalPayBackendCommon):
         payment = self._manual_payment(80.00)
         wizard = self.open_wizard(payment)
         self._manual_payment(10.00)  # not applied: does not change this preview
-        self._portal_pay_confirm(40.00)  # pays 40.00 of A: the preview is stale
+        # A portal payment applies the open credits (90.00) then pays 40.00: the preview is stale.
+        self._portal_pay_confirm(40.00)
         with self.assertRaisesRegex(UserError, "changed since the preview"):
             wizard.action_confirm()
-        self.assertResiduals({self.inv_a: "60.00", self.inv_b: "200.00"})
+        self.assertResiduals({self.inv_a: "0.00", self.inv_b: "170.00"})
 
     def test_nothing_to_apply(self):
         payment = self._manual_payment(80.00)

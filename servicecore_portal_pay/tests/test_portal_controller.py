@@ -126,7 +126,11 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         home = self.url_open("/my")
         self.assertNotIn("o_servicecore_portal_pay_home", home.text)
         token = self._generate_test_access_token(
-            const.ACCESS_TOKEN_SCOPE, self.bystander.id, "100.00", self.currency.id
+            const.ACCESS_TOKEN_SCOPE,
+            self.company.id,
+            self.bystander.id,
+            "100.00",
+            self.currency.id,
         )
         self.assertRefused(
             {
@@ -185,7 +189,7 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         self.assertIn("90.00", message)
         # Nor with the first company's provider.
         token = self._generate_test_access_token(
-            const.ACCESS_TOKEN_SCOPE, contact.id, "90.00", other.currency_id.id
+            const.ACCESS_TOKEN_SCOPE, other.id, contact.id, "90.00", other.currency_id.id
         )
         self.assertRefused(
             {
@@ -310,7 +314,11 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         self.assertRefused({**params, "access_token": None}, "expired or was changed")
         # A token of another payer (or of Odoo's generic /payment/pay) does not fit either.
         other_token = self._generate_test_access_token(
-            const.ACCESS_TOKEN_SCOPE, self.bystander.id, "150.00", self.currency.id
+            const.ACCESS_TOKEN_SCOPE,
+            self.company.id,
+            self.bystander.id,
+            "150.00",
+            self.currency.id,
         )
         self.assertRefused({**params, "access_token": other_token}, "expired or was changed")
         generic_token = self._generate_test_access_token(self.payer.id, 150.0, self.currency.id)

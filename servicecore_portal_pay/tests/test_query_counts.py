@@ -135,7 +135,7 @@ class TestQueryCounts(AccountTestInvoicingHttpCommon):
         self.env.flush_all()
         self.env.invalidate_all()
         count0 = self.cr.sql_log_count
-        records = payment._portal_pay_allocate()
+        records = payment._portal_pay_apply_oldest_first()
         self.env.flush_all()
         return self.cr.sql_log_count - count0, payment, records
 
@@ -190,7 +190,7 @@ class TestQueryCounts(AccountTestInvoicingHttpCommon):
         (first + second).action_post()
         self.assertLess(first.name, second.name)
         # Stock's order (due date, then amount) would pay the 100.00 invoice first.
-        records = self._payment(partner, 350.0)._portal_pay_allocate()
+        records = self._payment(partner, 350.0)._portal_pay_apply_oldest_first()
         self.assertEqual(records.mapped("amount"), [300.0, 50.0])
         self.assertEqual(first.amount_residual, 0.0)
         self.assertEqual(second.amount_residual, 50.0)

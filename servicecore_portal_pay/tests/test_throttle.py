@@ -141,6 +141,8 @@ class TestThrottle(PortalPayCommon, PaymentHttpCommon):
             portal_pay_account=True,
             portal_pay_ip=ip,
             state=state,
+            # A past attempt is over: a confirmed one was booked (its money is not on its way).
+            is_post_processed=state != "draft",
             **values,
         )
         if minutes_ago:

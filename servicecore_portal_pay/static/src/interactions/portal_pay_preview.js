@@ -175,13 +175,21 @@ export class PortalPayPreview extends Interaction {
             const cell = row.querySelector(".o_servicecore_portal_pay_applies");
             const skipped = chosen.length && !chosen.includes(row);
             const residual = skipped ? 0 : this.toMinor(row.dataset.residual);
-            const applied = Math.min(residual, remaining);
+            // Inside its early-payment window, the discounted amount settles the item in full
+            // (as the server books it); less than that pays part of the full amount.
+            const discounted = row.dataset.discounted ? this.toMinor(row.dataset.discounted) : null;
+            let applied = Math.min(residual, remaining);
+            let settled = applied === residual;
+            if (residual > 0 && discounted !== null && remaining >= discounted) {
+                applied = discounted;
+                settled = true;
+            }
             remaining -= applied;
-            row.classList.toggle("table-success", applied > 0 && applied === residual);
-            row.classList.toggle("table-warning", applied > 0 && applied < residual);
+            row.classList.toggle("table-success", applied > 0 && settled);
+            row.classList.toggle("table-warning", applied > 0 && !settled);
             cell.textContent = applied > 0 ? this.format(applied) : "";
             const name = row.querySelector("a").textContent;
-            if (applied > 0 && applied === residual) {
+            if (applied > 0 && settled) {
                 paid.push(name);
             } else if (applied > 0) {
                 partial = { name, left: residual - applied };

@@ -9,20 +9,20 @@ const box = (residual) => `${row(residual)} .o_servicecore_portal_pay_choose`;
 registry.category("web_tour.tours").add("servicecore_portal_pay_choose_invoices", {
     url: "/my/payment",
     steps: () => [
-        { content: "Tick the 300.00 invoice", trigger: box("300.0"), run: "click" },
+        { content: "Tick the 300.00 invoice", trigger: box("300.00"), run: "click" },
         { content: "The amount is its total", trigger: "#portal_pay_amount:value(300.00)" },
-        { content: "Tick the 100.00 invoice", trigger: box("100.0"), run: "click" },
+        { content: "Tick the 100.00 invoice", trigger: box("100.00"), run: "click" },
         { content: "The amount follows", trigger: "#portal_pay_amount:value(400.00)" },
-        { content: "Both are paid in full", trigger: `${row("100.0")}.table-success` },
-        { trigger: `${row("300.0")}.table-success` },
+        { content: "Both are paid in full", trigger: `${row("100.00")}.table-success` },
+        { trigger: `${row("300.00")}.table-success` },
         {
             content: "The 200.00 invoice in between is left alone",
-            trigger: `${row("200.0")}:not(.table-success):not(.table-warning)`,
+            trigger: `${row("200.00")}:not(.table-success):not(.table-warning)`,
         },
         { content: "Pay less", trigger: "#portal_pay_amount", run: "edit 250" },
-        { content: "Oldest chosen first", trigger: `${row("100.0")}.table-success` },
-        { trigger: `${row("300.0")}.table-warning` },
-        { trigger: `${row("200.0")}:not(.table-success):not(.table-warning)` },
+        { content: "Oldest chosen first", trigger: `${row("100.00")}.table-success` },
+        { trigger: `${row("300.00")}.table-warning` },
+        { trigger: `${row("200.00")}:not(.table-success):not(.table-warning)` },
         {
             content: "Continue to payment",
             trigger: "button[name='o_servicecore_portal_pay_continue']",

@@ -1,0 +1,386 @@
+import dataclasses
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from markupsafe import Markup
+
+from odoo import api, models
+
+from odoo.addons.servicecore_portal_pay import utils
+from odoo.addons.servicecore_portal_pay.rules import allocation
+
+_logger = logging.getLogger(__name__)
+
+
+class PortalPayEngine(models.AbstractModel):
+    """Books an allocation plan: lock, reconcile, allocation records, notes.
+
+    The plan comes from the customer's account (``portal.pay.account``); the engine books
+    exactly it and checks the ledger against it. Used by the post-processing of Make a Payment
+    transactions and by the Apply Oldest-First wizard.
+    """
+
+    _name = "portal.pay.engine"
+    _description = "Portal Payment Allocation Engine"
+
+    # === LOCKS === #
+
+    @api.model
+    def _lock_lines(self, lines):
+        """Lock ``lines`` for this transaction, failing fast if another one changed them.
+
+        Under Odoo's REPEATABLE READ isolation, locking a row updated by a concurrent committed
+        transaction raises a serialization failure, which Odoo retries with a fresh snapshot: the
+        plan is then made again on the new residuals instead of over-applying.
+        """
+        if lines:
+            self.env.cr.execute(
+                "SELECT id FROM account_move_line WHERE id IN %s ORDER BY id FOR UPDATE",
+                [tuple(lines.ids)],
+            )
+
+    @api.model
+    def _booking_account(self, tx):
+        """The account of ``tx``'s customer, locked, as the payment being booked sees it."""
+        account = self.env["portal.pay.account"]._get(
+            tx.partner_id, tx.company_id, tx.currency_id, exclude_tx=tx
+        )
+        self._lock_lines(account.lines)
+        account = account.for_booking()
+        if tx.portal_pay_line_ids:
+            # "Choose invoices": the chosen items still open (a closed one leaves credit).
+            chosen = frozenset(tx.portal_pay_line_ids.ids) & {item.key for item in account.items}
+            account = dataclasses.replace(account, chosen=chosen)
+        return account
+
+    # === PAYMENTS PER RECEIVABLE ACCOUNT === #
+
+    @api.model
+    def _shares(self, account, plan):
+        """How the transaction splits into payments: one per receivable account it pays.
+
+        The remainder (customer credit) goes with the customer's default receivable account,
+        whose payment comes first and becomes the transaction's payment.
+
+        :return: ``[(account.account, Decimal amount, [payment Application])]``, main first
+        """
+        default = account.partner.with_company(account.company).property_account_receivable_id
+        Account = self.env["account.account"].sudo()
+        by_account = defaultdict(list)
+        for application in plan.payments:
+            by_account[application.account].append(application)
+        if plan.remainder > 0 or not by_account:
+            by_account.setdefault(default.id, [])
+        main_id = default.id if default.id in by_account else next(iter(by_account))
+        shares = []
+        for account_id in [main_id, *(key for key in by_account if key != main_id)]:
+            applications = by_account[account_id]
+            money = sum((application.amount for application in applications), Decimal(0))
+            if account_id == main_id:
+                money += plan.remainder
+            shares.append((Account.browse(account_id), money, applications))
+        return shares
+
+    @api.model
+    def _discount_write_offs(self, account, applications):
+        """Journal items of the early-payment discounts settled by these applications, as stock's
+        register-payment wizard makes them (discount account, taxes per the company's mode)."""
+        discounted = [app for app in applications if app.discount]
+        if not discounted:
+            return []
+        company = account.company
+        values = []
+        for application in discounted:
+            line = account.line(application.item)
+            values.append(
+                {
+                    "aml": line,
+                    "amount_currency": -line.amount_residual_currency,
+                    "balance": line.currency_id._convert(
+                        -line.amount_residual_currency,
+                        line.company_currency_id,
+                        company,
+                        account.today,
+                    ),
+                }
+            )
+        discount = sum((app.discount for app in discounted), Decimal(0))
+        open_balance = account.currency._convert(
+            float(discount), company.currency_id, company, account.today
+        )
+        write_offs = []
+        for vals_list in (
+            self.env["account.move"]
+            ._get_invoice_counterpart_amls_for_early_payment_discount(values, open_balance)
+            .values()
+        ):
+            write_offs += vals_list
+        return write_offs
+
+    # === BOOKING === #
+
+    @api.model
+    def _book(self, account, plan, payments):
+        """Book ``plan``: the credits, then each payment on the items of its account.
+
+        :param payments: ``{account.account id: account.payment}``, the first being the
+                         transaction's payment (it carries the credits and the remainder)
+        :return: the allocation records created
+        :rtype: portal.pay.allocation
+        """
+        main = next(iter(payments.values()))
+        records = self._book_credits(account, plan.credits, payment=main)
+        sequence = len(records)
+        for account_id, payment in payments.items():
+            applications = [app for app in plan.payments if app.account == account_id]
+            payment_line = payment._portal_pay_receivable_line()
+            self._reconcile_in_order(account, payment_line, applications)
+            records |= self._create_records(
+                account, applications, payment_line, payment, sequence=sequence
+            )
+            sequence += len(applications)
+        self._check_booked(account, records)
+        balance_after = max(
+            account.figures.balance - sum((app.amount for app in plan.payments), Decimal(0)),
+            Decimal(0),
+        )
+        main.sudo().write(
+            {
+                "portal_pay_unapplied": float(plan.remainder),
+                "portal_pay_balance_after": float(balance_after),
+            }
+        )
+        payments_rs = self.env["account.payment"].browse([p.id for p in payments.values()])
+        payments_rs.sudo().portal_pay_allocated = True
+        self._log(main, records, plan.remainder)
+        if plan.remainder > 0 and account.company.portal_pay_overpayment == "reject":
+            main._portal_pay_flag_unapplied(plan.remainder)
+        return records
+
+    @api.model
+    def _credit_plans(self, credit_lines):
+        """The plans of applying ``credit_lines`` (and no other credit) to their customers'
+        oldest items, one per customer account.
+
+        :return: ``[(Account, Plan)]``
+        """
+        Account = self.env["portal.pay.account"]
+        keys = {
+            (line.partner_id.commercial_partner_id, line.company_id, line.currency_id)
+            for line in credit_lines
+        }
+        credits = frozenset(credit_lines.ids)
+        plans = []
+        for partner, company, currency in sorted(keys, key=lambda key: [r.id for r in key]):
+            account = Account._get(partner, company, currency).for_booking()
+            items = tuple(
+                item for item in account.items if item.residual > 0 or item.key in credits
+            )
+            plans.append((account, allocation.build_plan(items, 0)))
+        return plans
+
+    @api.model
+    def _apply_credit_lines(self, credit_lines):
+        """Apply open credits to their customers' oldest items now (staff, demo data).
+
+        :return: the allocation records
+        """
+        records = self.env["portal.pay.allocation"]
+        for account, plan in self._credit_plans(credit_lines):
+            self._lock_lines(account.lines)
+            records |= self._book_credits(account, plan.credits)
+        self._log_credits(records)
+        return records
+
+    @api.model
+    def _book_credits(self, account, applications, payment=None):
+        """Reconcile each credit with its items, in plan order.
+
+        The applications of one credit are consecutive in the plan; each credit is reconciled
+        with its items like a payment (see :meth:`_reconcile_in_order`), so stock
+        ``reconcile()`` books exactly the planned amounts.
+
+        :param payment: the portal payment whose booking applies them; without one (staff's
+                        Apply Oldest-First), an earlier payment's unapplied money is recorded as
+                        that payment's own application
+        :return: the allocation records
+        """
+        records = self.env["portal.pay.allocation"]
+        groups = []
+        for application in applications:
+            if groups and groups[-1][0] == application.source:
+                groups[-1][1].append(application)
+            else:
+                groups.append((application.source, [application]))
+        sequence = 0
+        for source, group in groups:
+            credit = account.line(source)
+            self._reconcile_in_order(account, credit, group)
+            owner = payment or self._credit_payment(credit)
+            booked = group
+            if not payment and owner:
+                booked = [dataclasses.replace(app, kind=allocation.PAYMENT) for app in group]
+                sequence = max(sequence, len(owner.portal_pay_allocation_ids))
+            records |= self._create_records(account, booked, credit, owner, sequence)
+            sequence += len(group)
+        if applications:
+            _logger.info(
+                "Portal account %s: applied %s open credits", account.partner.id, len(groups)
+            )
+        return records
+
+    @api.model
+    def _credit_payment(self, credit_line):
+        """The customer payment whose unapplied money ``credit_line`` is, if it is one."""
+        payment = credit_line.move_id.origin_payment_id
+        if payment.payment_type == "inbound" and payment.partner_type == "customer":
+            return payment
+        return self.env["account.payment"]
+
+    @api.model
+    def _log_credits(self, records):
+        """Notes of staff's Apply Oldest-First: on each payment applied, invoice and credit."""
+        for payment in records.payment_id:
+            own = records.filtered(lambda record, payment=payment: record.payment_id == payment)
+            line = payment._portal_pay_open_credit_line()
+            line.invalidate_recordset(["amount_residual_currency"])
+            remainder = Decimal(str(-sum(line.mapped("amount_residual_currency"))))
+            payment.sudo().portal_pay_unapplied = float(remainder)
+            self._log(payment, own, remainder)
+        credits = records.filtered(lambda record: not record.payment_id)
+        for credit_move in credits.source_move_id:
+            own = credits.filtered(lambda record, move=credit_move: record.source_move_id == move)
+            self._log_on_documents(own, credit_move._get_html_link())
+
+    @api.model
+    def _reconcile_in_order(self, account, payment_line, applications):
+        """Reconcile the payment with its items so that the plan, not stock's order, decides.
+
+        Stock ``reconcile()`` applies money by due date, then amount: only when the partly paid
+        item shares its due date with a fully paid one could it leave another item partly paid.
+        Then two reconciliations keep the order ours (the fully paid items together, the money
+        covers them all, then the partial one); otherwise one suffices, which halves the fixed
+        cost of reconciling.
+        """
+        if not applications:
+            return
+        full = [app.item for app in applications if app.left == 0]
+        partial = [app.item for app in applications if app.left != 0]
+        batches = [full + partial]
+        if full and partial:
+            due = {item.key: item.due for item in account.items}
+            if due[partial[0]] <= max(due[key] for key in full):
+                batches = [full, partial]
+        Line = account.lines
+        # reconcile() re-syncs the tax lines of every invoice it touches; past the ORM's
+        # prefetch window (1,000 records) it would read the taxes one line at a time.
+        Line.browse([app.item for app in applications]).move_id.line_ids.fetch(["tax_ids"])
+        for batch in batches:
+            if not payment_line.reconciled:
+                (payment_line + Line.browse(batch)).reconcile()
+
+    @api.model
+    def _create_records(self, account, applications, source_line, payment, sequence=0):
+        """One allocation record per application, bound to the reconciliation that booked it:
+        when staff undo the reconciliation, the record goes with it (the ledger is the truth)."""
+        Allocation = self.env["portal.pay.allocation"].sudo()
+        values = []
+        for index, application in enumerate(applications):
+            item = account.line(application.item)
+            partial = source_line.matched_debit_ids.filtered(
+                lambda part, item=item: part.debit_move_id == item
+            )[-1:]
+            if not partial:
+                continue
+            values.append(
+                {
+                    "kind": application.kind,
+                    "payment_id": payment.id if payment else False,
+                    "source_move_id": source_line.move_id.id,
+                    "sequence": sequence + index,
+                    "move_line_id": item.id,
+                    "move_id": item.move_id.id,
+                    "partial_id": partial.id,
+                    "date_maturity": item.date_maturity,
+                    "amount": float(application.amount),
+                    "discount": float(application.discount),
+                    "residual_after": float(application.left),
+                    "currency_id": account.currency.id,
+                }
+            )
+        return Allocation.create(values)
+
+    @api.model
+    def _check_booked(self, account, records):
+        # The ledger is the truth: if reconcile() booked other amounts than planned, say so.
+        for record in records:
+            booked = account.quantize(record.partial_id.debit_amount_currency)
+            planned = account.quantize(record.amount + record.discount)
+            if booked != planned:
+                _logger.error(
+                    "Portal account %s: planned %s on %s but reconciliation booked %s",
+                    account.partner.id,
+                    planned,
+                    record.move_id.name,
+                    booked,
+                )
+
+    # === NOTES === #
+
+    @api.model
+    def _log(self, payment, records, remainder):
+        """Tell the payment, each invoice and each credit what was applied."""
+        currency = payment.currency_id
+        body = utils.html_list(
+            self.env._("Applied to the oldest invoices first:"),
+            (record._describe() for record in records),
+        )
+        if remainder > 0:
+            body += Markup("<p>%s</p>") % self.env._(
+                "%(amount)s was left as customer credit.",
+                amount=currency.format(float(remainder)),
+            )
+            _logger.info(
+                "Portal payment %s left %s unapplied for partner %s",
+                payment.name,
+                remainder,
+                payment.partner_id.id,
+            )
+        # Notes for staff, no notification: _message_log skips the followers and mail machinery.
+        payment.sudo()._message_log(body=body)
+        self._log_on_documents(records, payment._get_html_link())
+
+    @api.model
+    def _log_on_documents(self, records, origin_link):
+        """One note per invoice and per credit, in a batch (not one message_post each)."""
+        notes = defaultdict(list)
+        for record in records:
+            amount = record.currency_id.format(record.amount)
+            if record.kind == allocation.CREDIT:
+                notes[record.move_id.id].append(
+                    self.env._(
+                        "%(credit)s applied %(amount)s to this invoice (with %(origin)s).",
+                        credit=record.source_move_id._get_html_link(),
+                        amount=amount,
+                        origin=origin_link,
+                    )
+                )
+                notes[record.source_move_id.id].append(
+                    self.env._(
+                        "%(amount)s of this credit applied to %(invoice)s.",
+                        amount=amount,
+                        invoice=record.move_id._get_html_link(),
+                    )
+                )
+            else:
+                notes[record.move_id.id].append(
+                    self.env._(
+                        "Payment %(payment)s applied %(amount)s to this invoice.",
+                        payment=origin_link,
+                        amount=amount,
+                    )
+                )
+        bodies = {move_id: Markup("<br/>").join(lines) for move_id, lines in notes.items()}
+        if bodies:
+            self.env["account.move"].browse(list(bodies)).sudo()._message_log_batch(bodies)

@@ -1,0 +1,179 @@
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from odoo.addons.payment import utils as payment_utils
+from odoo.addons.servicecore_portal_pay import const
+from odoo.addons.servicecore_portal_pay.rules import amounts
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """A checked Make a Payment request: who pays, on which account, how much.
+
+    The amount is a Decimal from the moment it is parsed until the ORM boundary.
+    """
+
+    partner: object  # the paying contact
+    account: object  # models.portal_pay_account.Account, restricted to the chosen items if any
+    amount: Decimal | None = None
+
+    @property
+    def token_values(self):
+        """What the payment form's access token binds: company, payer, amount, currency and
+        chosen items. Built here only, for the page and for the transaction route."""
+        values = [
+            self.account.company.id,
+            self.partner.id,
+            f"{self.amount:f}",
+            self.account.currency.id,
+        ]
+        if self.account.chosen:
+            values.append(self.account.selection)
+        return values
+
+    def plan(self):
+        return self.account.plan(self.amount)
+
+
+class PortalPayRequest(models.AbstractModel):
+    """The one request check of the page (GET /my/payment?amount=) and of the transaction route
+    (POST /my/payment/transaction): currency, chosen items, amount, token."""
+
+    _name = "portal.pay.request"
+    _description = "Portal Payment Request Check"
+
+    @api.model
+    def _check(self, partner, company, currency_id=None, line_ids=None):
+        """Check who pays and on which account (see :meth:`_with_amount` for the amount).
+
+        :param partner: the user's partner
+        :param currency_id: the currency asked for (default: the company's)
+        :param str line_ids: the chosen items, ids separated by commas (None: the whole account)
+        :return: the request, or None if ``partner`` may not pay on account in ``company``
+        :rtype: PaymentRequest|None
+        :raise ValidationError: with a message for the customer
+        """
+        if not partner._portal_pay_may_pay_in(company):
+            return None
+        currency = self._currency(company, currency_id)
+        account = self.env["portal.pay.account"]._get(partner, company, currency)
+        if currency != company.currency_id and not account.lines:
+            raise ValidationError(self.env._("Your account cannot be paid in this currency."))
+        if line_ids is not None:
+            account = account.select(self._parse_selection(line_ids))
+        return PaymentRequest(partner=partner, account=account)
+
+    @api.model
+    def _with_amount(self, request, amount):
+        """``request`` for ``amount`` (as typed, or as the payment form sends it), checked
+        against its account.
+
+        :raise ValidationError: with a message for the customer
+        """
+        return dataclasses.replace(request, amount=self._validate_amount(request.account, amount))
+
+    @api.model
+    def _currency(self, company, currency_id):
+        if currency_id in (None, ""):
+            return company.currency_id
+        try:
+            currency = self.env["res.currency"].browse(int(currency_id)).exists()
+        except (TypeError, ValueError):
+            currency = None
+        if not currency:
+            raise ValidationError(self.env._("Your account cannot be paid in this currency."))
+        return currency
+
+    @api.model
+    def _parse_selection(self, text):
+        """Parse the items ticked in "Choose invoices" mode (``"12,15"``).
+
+        :return: the distinct ids
+        :rtype: set
+        :raise ValidationError: if the text is not a list of ids
+        """
+        parts = [part.strip() for part in (text or "").split(",") if part.strip()]
+        if not parts or not all(part.isdigit() and part.isascii() for part in parts):
+            raise ValidationError(self.env._("Choose the invoices you want to pay."))
+        return {int(part) for part in parts}
+
+    @api.model
+    def _min_amount(self, company, currency):
+        """The company's minimum payment (set in its currency), in ``currency``."""
+        minimum = company.portal_pay_min_amount or 0.0
+        if currency != company.currency_id:
+            minimum = company.currency_id._convert(
+                minimum, currency, company, fields.Date.context_today(self)
+            )
+        return amounts.quantize(minimum, currency.decimal_places)
+
+    @api.model
+    def _default_amount(self, account):
+        """Amount proposed on the page, following the company's setting."""
+        figures = account.figures
+        if account.company.portal_pay_default_amount == "overdue" and figures.overdue > 0:
+            return min(figures.overdue, figures.balance)
+        return figures.balance
+
+    @api.model
+    def _validate_amount(self, account, raw_amount):
+        """Parse and check an amount for ``account``.
+
+        :return: the amount, quantized to the currency
+        :rtype: Decimal
+        :raise ValidationError: with a message for the customer
+        """
+        company, currency = account.company, account.currency
+        try:
+            amount = amounts.parse_amount(raw_amount, currency.decimal_places)
+            amounts.check_bounds(
+                amount,
+                minimum=self._min_amount(company, currency),
+                maximum=account.figures.balance,
+                allow_overpayment=company.portal_pay_overpayment == "credit",
+            )
+        except amounts.AmountError as error:
+            raise ValidationError(self._amount_message(error, currency)) from error
+        return amount
+
+    @api.model
+    def _amount_message(self, error, currency):
+        def fmt(value):
+            return currency.format(float(value))
+
+        messages = {
+            "missing": lambda: self.env._("Enter the amount you want to pay."),
+            "format": lambda: self.env._("Enter the amount as a number, for example 125.50."),
+            "decimals": lambda: self.env._(
+                "The amount can have at most %(places)s decimals.",
+                places=error.params.get("decimal_places"),
+            ),
+            "not_positive": lambda: self.env._("The amount must be greater than zero."),
+            "below_minimum": lambda: self.env._(
+                "The minimum payment is %(minimum)s.", minimum=fmt(error.params["minimum"])
+            ),
+            "nothing_due": lambda: self.env._("Your account has no open balance to pay."),
+            "above_balance": lambda: self.env._(
+                "The amount cannot exceed your open balance of %(maximum)s.",
+                maximum=fmt(error.params["maximum"]),
+            ),
+        }
+        return messages[error.code]()
+
+    # === ACCESS TOKEN === #
+
+    @api.model
+    def _access_token(self, request):
+        """The token that binds a payment form to ``request`` (see ``token_values``)."""
+        return payment_utils.generate_access_token(const.ACCESS_TOKEN_SCOPE, *request.token_values)
+
+    @api.model
+    def _check_access_token(self, request, token):
+        # A JSON list or object would make the constant-time comparison raise (a server error).
+        return isinstance(token, str) and payment_utils.check_access_token(
+            token, const.ACCESS_TOKEN_SCOPE, *request.token_values
+        )
