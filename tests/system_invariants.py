@@ -150,10 +150,10 @@ class Invariants:
         rows = self.query(
             """
             SELECT p.id, p.amount, p.portal_pay_unapplied, p.partner_id,
-                   (SELECT coalesce(sum(a.amount), 0) FROM portal_pay_allocation a
-                     WHERE a.payment_id = p.id),
+                   (SELECT coalesce(sum(a.amount + a.discount), 0) FROM portal_pay_allocation a
+                     WHERE a.payment_id = p.id AND a.kind = 'payment'),
                    (SELECT count(*) - count(DISTINCT a.move_line_id) FROM portal_pay_allocation a
-                     WHERE a.payment_id = p.id),
+                     WHERE a.payment_id = p.id AND a.kind = 'payment'),
                    (SELECT count(*) FROM portal_pay_allocation a
                       JOIN account_move m ON m.id = a.move_id
                      WHERE a.payment_id = p.id AND m.partner_id != p.partner_id),

@@ -25,7 +25,7 @@ class AccountMove(models.Model):
 
     # === COMPUTE METHODS - STOCK HOOKS === #
 
-    def _compute_amount_paid(self):
+    def _compute_amount_paid(self):  # pylint: disable=missing-return  (a compute returns nothing)
         """Override of `account_payment`: a Make a Payment transaction pays each invoice only
         what its allocation gave it, not its whole amount."""
         super()._compute_amount_paid()

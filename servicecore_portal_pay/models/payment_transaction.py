@@ -84,11 +84,16 @@ class PaymentTransaction(models.Model):
         and be retried (the status poll answers "retry"). Instead each confirmed account payment
         is booked in a transaction of its own, started only once the customer's lock is held
         (taken on a separate connection), so it sees every booking committed before it and waits
-        for them instead of failing. Inside a test transaction, or when the transaction row is
-        already locked by the caller, it is booked in the caller's transaction as before.
+        for them instead of failing. The status poll asks for it (`portal_pay_serialize`): it
+        holds no lock when it post-processes. Everywhere else (crons, tests, a caller that has
+        not committed the transaction or holds its row) it is booked in the caller's transaction.
         """
-        # A test runs in one transaction that must not commit: book inline there.
-        if self.env.context.get("portal_pay_booking") or modules.module.current_test:
+        if (
+            not self.env.context.get("portal_pay_serialize")
+            or self.env.context.get("portal_pay_booking")
+            # A test runs in one transaction that must not commit.
+            or modules.module.current_test
+        ):
             return super()._post_process()
         booked = self.browse()
         for tx in self.filtered(lambda tx: tx._portal_pay_needs_booking()):
@@ -122,22 +127,21 @@ class PaymentTransaction(models.Model):
             for attempt in range(attempts):
                 try:
                     with registry.cursor() as cr:
-                        env = api.Environment(
-                            cr,
-                            self.env.uid,
-                            dict(self.env.context, portal_pay_booking=True),
-                            su=self.env.su,
-                        )
+                        context = dict(self.env.context, portal_pay_booking=True)
+                        context.pop("portal_pay_serialize")
+                        env = api.Environment(cr, self.env.uid, context, su=self.env.su)
                         tx = env[self._name].browse(self.id)
                         cr.execute(
                             "SELECT id FROM payment_transaction WHERE id = %s FOR UPDATE NOWAIT",
                             [self.id],
                         )
+                        if not cr.fetchone():
+                            return False  # Not committed yet: only the caller can book it.
                         if tx._portal_pay_needs_booking():
                             tx.with_company(tx.company_id)._post_process()
                     return True
                 except pg_errors.LockNotAvailable:
-                    return False  # The caller holds the row: book it in the caller's transaction.
+                    return False  # The caller holds the row: only the caller can book it.
                 except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected):
                     # Someone else than a portal booking (staff) changed the invoices meanwhile.
                     _logger.info("Booking of %s collided; retrying (%s)", self.reference, attempt)

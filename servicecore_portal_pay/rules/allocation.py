@@ -141,6 +141,25 @@ class _Stage:
     credits_left: Decimal
 
 
+def _take(kind, source, amount, targets, *, left, applications):
+    """Apply ``amount`` of one source to ``targets`` in order, each up to what is ``left``.
+
+    :return: what remains of ``amount``
+    """
+    remaining = amount
+    for item in targets:
+        if remaining <= 0:
+            break
+        taken = min(left[item.key], remaining)
+        if taken > 0:
+            left[item.key] -= taken
+            remaining -= taken
+            applications.append(
+                Application(kind, source, item.key, item.account, taken, left[item.key])
+            )
+    return remaining
+
+
 def _stage(items, in_flight, apply_credits):
     """What is left of each payable item once the money in progress and the credits apply."""
     ordered = sorted(items, key=sort_key)
@@ -148,38 +167,15 @@ def _stage(items, in_flight, apply_credits):
     left = {item.key: item.residual for item in debits}
     processing = []
     for payment in sorted(in_flight, key=lambda payment: payment.key):
-        remaining = payment.amount
-        for item in debits:
-            if remaining <= 0:
-                break
-            if payment.chosen and item.key not in payment.chosen:
-                continue
-            taken = min(left[item.key], remaining)
-            if taken > 0:
-                left[item.key] -= taken
-                remaining -= taken
-                processing.append(
-                    Application(
-                        PROCESSING, payment.key, item.key, item.account, taken, left[item.key]
-                    )
-                )
+        targets = [item for item in debits if not payment.chosen or item.key in payment.chosen]
+        _take(PROCESSING, payment.key, payment.amount, targets, left=left, applications=processing)
     credits = []
     credits_left = ZERO
     for credit in (item for item in ordered if item.residual < 0):
-        remaining = -credit.residual
-        for item in debits if apply_credits else ():
-            if remaining <= 0:
-                break
-            if item.account != credit.account:
-                continue
-            taken = min(left[item.key], remaining)
-            if taken > 0:
-                left[item.key] -= taken
-                remaining -= taken
-                credits.append(
-                    Application(CREDIT, credit.key, item.key, item.account, taken, left[item.key])
-                )
-        credits_left += remaining
+        targets = [item for item in debits if apply_credits and item.account == credit.account]
+        credits_left += _take(
+            CREDIT, credit.key, -credit.residual, targets, left=left, applications=credits
+        )
     return _Stage(debits, left, tuple(processing), tuple(credits), credits_left)
 
 
