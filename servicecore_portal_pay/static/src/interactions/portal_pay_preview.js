@@ -198,11 +198,34 @@ export class PortalPayPreview extends Interaction {
         this.renderPreview(amount, paid, partial, remaining);
     }
 
+    /**
+     * The open credits the server applies with the payment, as the page lists them under the
+     * invoices they go to (oldest first), e.g. "RINV/2026/00005 applies $ 50.00".
+     *
+     * @returns {string[]}
+     */
+    creditsApplied() {
+        return [...this.el.querySelectorAll(".o_servicecore_portal_pay_credited")].map((el) => {
+            const invoice = el.closest("tr").querySelector("a").textContent;
+            return _t("%(credit)s to %(invoice)s", {
+                credit: el.textContent.replace(/\s+/g, " ").trim(),
+                invoice,
+            });
+        });
+    }
+
     renderPreview(amount, paid, partial, remaining) {
         const items = [];
         if (amount === null) {
             items.push({ text: _t("Enter an amount to see which invoices it pays.") });
         } else {
+            const credits = this.creditsApplied();
+            if (credits.length) {
+                items.push({
+                    icon: "fa-exchange text-success",
+                    text: _t("First, your credits: %(credits)s", { credits: credits.join("; ") }),
+                });
+            }
             if (paid.length) {
                 items.push({
                     icon: "fa-check-circle text-success",
