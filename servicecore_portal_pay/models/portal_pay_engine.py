@@ -285,12 +285,13 @@ class PortalPayEngine(models.AbstractModel):
         """One allocation record per application, bound to the reconciliation that booked it:
         when staff undo the reconciliation, the record goes with it (the ledger is the truth)."""
         Allocation = self.env["portal.pay.allocation"].sudo()
+        # The newest reconciliation of each item with this source (one dict, not a search per
+        # item: a payment can pay thousands of them).
+        partials = {part.debit_move_id.id: part for part in source_line.matched_debit_ids}
         values = []
         for index, application in enumerate(applications):
             item = account.line(application.item)
-            partial = source_line.matched_debit_ids.filtered(
-                lambda part, item=item: part.debit_move_id == item
-            )[-1:]
+            partial = partials.get(item.id)
             if not partial:
                 continue
             values.append(
