@@ -4,6 +4,7 @@ from . import payment_provider
 from . import payment_token
 from . import payment_transaction
 from . import portal_pay_allocation
+from . import portal_pay_attempt
 from . import res_company
 from . import res_config_settings
 from . import res_partner

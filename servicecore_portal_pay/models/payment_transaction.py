@@ -1,14 +1,14 @@
+import hashlib
 import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment_stripe import const as stripe_const
 from odoo.addons.payment_stripe.controllers.main import StripeController
-from odoo.addons.servicecore_portal_pay import const, throttle
+from odoo.addons.servicecore_portal_pay import const
 
 _logger = logging.getLogger(__name__)
 
@@ -37,13 +37,14 @@ class PaymentTransaction(models.Model):
         "attempts per address.",
     )
 
-    # The throttling counts (controllers/payment.py): recent attempts of one contact, or from
-    # one address. Partial indexes: only account payments started from the portal are counted.
-    _portal_pay_partner_attempts_idx = models.Index(
-        "(partner_id, create_date) WHERE portal_pay_account IS TRUE"
-    )
-    _portal_pay_ip_attempts_idx = models.Index(
-        "(portal_pay_ip, create_date) WHERE portal_pay_ip IS NOT NULL"
+    # Not a Many2one: the attempt is committed by a transaction of its own after this request's
+    # snapshot was taken, where a foreign key check would not find it.
+    portal_pay_attempt_id = fields.Integer(
+        string="Throttling Attempt",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The counted payment attempt (portal.pay.attempt) this transaction was started under.",
     )
 
     # === BUSINESS METHODS - PAYMENT FLOW === #
@@ -93,65 +94,74 @@ class PaymentTransaction(models.Model):
         payment._portal_pay_queue_receipt()
         return payment
 
-    # === BUSINESS METHODS - THROTTLING === #
+    # === BUSINESS METHODS - RECEIPT === #
 
-    @api.model
-    def _portal_pay_attempt_counts(self, partner, ip, limits):
-        """Count the recent Make a Payment attempts of a contact and of an IP address.
+    def _portal_pay_receipt(self, contact):
+        """The receipt of this transaction's payment, as an attachment of the payment.
 
-        Attempts are the account payments the portal started (not their partial captures or
-        refunds), counted in the database so every worker sees the same figures. The contact's
-        and the address's advisory locks are taken first and held until the request commits:
-        parallel attempts are counted one after the other, so a burst cannot slip past a limit.
+        Rendered once and stored, then served again from the attachment: a PDF costs seconds of
+        CPU. A stored receipt is used as long as the allocation it shows is unchanged (a refund
+        or staff applying the payment further makes a new one). A render counts against the
+        contact's PDF limit; serving a stored receipt does not.
 
-        :param res.partner partner: the paying contact
-        :param str ip: the client IP address (may be empty: then nothing is counted for it)
-        :param throttle.Limits limits: the windows to count in
-        :rtype: throttle.Counts
+        :param res.partner contact: the contact who asks for the receipt
+        :return: the stored receipt
+        :rtype: ir.attachment
+        :raise TooManyDocuments: if a render is needed and the contact's PDF limit is reached
         """
-        ip = ip or None
-        # Always the contact's lock first and the address's second: no lock cycle is possible.
-        self.env.cr.execute(
-            SQL("SELECT pg_advisory_xact_lock(%s, %s)", const.THROTTLE_LOCK_PARTNER, partner.id)
+        self.ensure_one()
+        payment = self.payment_id
+        version = self._portal_pay_receipt_version()
+        Attachment = self.env["ir.attachment"].sudo()
+        domain = [
+            ("res_model", "=", payment._name),
+            ("res_id", "=", payment.id),
+            ("description", "=", version),
+        ]
+        stored = Attachment.search(domain, order="id desc", limit=1)
+        if stored:
+            return stored
+        self.env["portal.pay.attempt"].sudo()._portal_pay_reserve_pdf(contact, payment.company_id)
+        content, report_type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf(const.RECEIPT_REPORT, res_ids=payment.ids)
         )
-        if ip:
-            self.env.cr.execute(
-                SQL("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", const.THROTTLE_LOCK_IP, ip)
+        return Attachment.create(
+            {
+                "name": payment._portal_pay_receipt_filename(),
+                "raw": content,
+                "res_model": payment._name,
+                "res_id": payment.id,
+                "description": version,
+                # Odoo renders the PDF's HTML when it cannot make PDFs (tests).
+                "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
+            }
+        )
+
+    def _portal_pay_receipt_version(self):
+        """A key of what the receipt of this transaction's payment shows, but for the live
+        balance: the payment and its allocation. A stored receipt carries it (as its
+        description) and is served again only while it is unchanged."""
+        self.ensure_one()
+        payment = self.payment_id
+        shown = [
+            payment.amount,
+            payment.state,
+            payment.portal_pay_unapplied,
+            payment.portal_pay_refunded,
+        ] + [
+            (
+                record.id,
+                record.move_id.id,
+                record.amount,
+                record.residual_after,
+                record.amount_refunded,
             )
-        self.flush_model(
-            [
-                "partner_id",
-                "portal_pay_ip",
-                "portal_pay_account",
-                "source_transaction_id",
-                "state",
-            ]
-        )
-        now = self.env.cr.now()  # the clock of `create_date`
-        tx_since = now - timedelta(minutes=limits.tx_minutes)
-        failed_since = now - timedelta(minutes=limits.failed_minutes)
-        failed = SQL("state IN ('error', 'cancel') AND create_date >= %s", failed_since)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT count(*) FILTER (WHERE partner_id = %(partner)s AND create_date >= %(tx)s),
-                       count(*) FILTER (WHERE portal_pay_ip = %(ip)s AND create_date >= %(tx)s),
-                       count(*) FILTER (WHERE partner_id = %(partner)s AND %(failed)s),
-                       count(*) FILTER (WHERE portal_pay_ip = %(ip)s AND %(failed)s)
-                  FROM payment_transaction
-                 WHERE portal_pay_account IS TRUE
-                   AND source_transaction_id IS NULL
-                   AND create_date >= %(since)s
-                   AND (partner_id = %(partner)s OR portal_pay_ip = %(ip)s)
-                """,
-                partner=partner.id,
-                ip=ip,
-                tx=tx_since,
-                failed=failed,
-                since=min(tx_since, failed_since),
-            )
-        )
-        return throttle.Counts(*self.env.cr.fetchone())
+            for record in payment.portal_pay_allocation_ids
+        ]
+        digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
+        return f"Portal payment receipt {digest}"
 
     # === ACCOUNTING STAFF: REFUNDS AND ANOMALIES === #
 
