@@ -143,36 +143,30 @@ def _browsers(balanced, logins, ip=None):
     return [balanced(*logins[n % len(logins)][:2], ip=ip, start=n % 2) for n in range(BURST)]
 
 
-def test_contact_limit_holds_under_a_burst_on_two_servers(system, balanced, limits):
-    logins = _customer(system)
-    limits(portal_pay_throttle_tx_user=LIMIT)
-    accepted, refused = _burst(system, _browsers(balanced, logins))
-    _assert_exactly(system, accepted, refused, [logins[0][2]], LIMIT)
-
-
-def test_address_limit_holds_under_a_burst_on_two_servers(system, balanced, limits):
-    ip = "198.51.100.21"
-    logins = _customer(system, contacts=3)
-    limits(portal_pay_throttle_tx_ip=LIMIT)
-    accepted, refused = _burst(system, _browsers(balanced, logins, ip=ip))
-    _assert_exactly(system, accepted, refused, [c for _l, _p, c in logins], LIMIT, ip=ip)
-
-
-def test_contact_failure_limit_holds_under_a_burst_on_two_servers(system, balanced, limits):
-    """Attempts not confirmed yet count as failures until they succeed: a burst of attempts
-    can never exceed what the failure limit allows, however fast they come."""
-    logins = _customer(system)
-    limits(portal_pay_throttle_failed_user=FAILURE_LIMIT)
-    accepted, refused = _burst(system, _browsers(balanced, logins))
-    _assert_exactly(system, accepted, refused, [logins[0][2]], FAILURE_LIMIT)
-
-
-def test_address_failure_limit_holds_under_a_burst_on_two_servers(system, balanced, limits):
-    ip = "198.51.100.22"
-    logins = _customer(system, contacts=3)
-    limits(portal_pay_throttle_failed_ip=FAILURE_LIMIT)
-    accepted, refused = _burst(system, _browsers(balanced, logins, ip=ip))
-    _assert_exactly(system, accepted, refused, [c for _l, _p, c in logins], FAILURE_LIMIT, ip=ip)
+@pytest.mark.parametrize(
+    ("limit", "case"),
+    [
+        ("portal_pay_throttle_tx_user", {"contacts": 1, "ip": None, "allowed": LIMIT}),
+        ("portal_pay_throttle_tx_ip", {"contacts": 3, "ip": "198.51.100.21", "allowed": LIMIT}),
+        # Attempts not confirmed yet count as failures until they succeed: a burst of attempts
+        # can never exceed what the failure limits allow, however fast they come.
+        ("portal_pay_throttle_failed_user", {"contacts": 1, "ip": None, "allowed": FAILURE_LIMIT}),
+        (
+            "portal_pay_throttle_failed_ip",
+            {"contacts": 3, "ip": "198.51.100.22", "allowed": FAILURE_LIMIT},
+        ),
+    ],
+    ids=["contact", "address", "contact_failures", "address_failures"],
+)
+def test_limit_holds_under_a_burst_on_two_servers(system, balanced, limits, limit, case):
+    """15 attempts at the same instant, alternating between the two servers, from one contact
+    (or from 3 contacts sharing one address): exactly as many transactions as the limit allows,
+    a refusal message for each of the others, nothing created for them."""
+    logins = _customer(system, contacts=case["contacts"])
+    limits(**{limit: case["allowed"]})
+    accepted, refused = _burst(system, _browsers(balanced, logins, ip=case["ip"]))
+    contact_ids = [contact_id for _login, _password, contact_id in logins]
+    _assert_exactly(system, accepted, refused, contact_ids, case["allowed"], ip=case["ip"])
 
 
 def test_one_transaction_confirmed_on_both_servers_makes_one_payment(system, balanced):

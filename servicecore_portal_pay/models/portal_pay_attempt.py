@@ -238,5 +238,5 @@ class PortalPayAttempt(models.Model):
             *companies.mapped("portal_pay_throttle_tx_minutes"),
             *companies.mapped("portal_pay_throttle_failed_minutes"),
         )
-        before = fields.Datetime.now() - timedelta(minutes=minutes)
+        before = self.env.cr.now() - timedelta(minutes=minutes)
         self.sudo().search([("create_date", "<", before)]).unlink()

@@ -394,3 +394,15 @@ class TestThrottle(PortalPayCommon, PaymentHttpCommon):
         self.assertFalse(tx.portal_pay_attempt_id)
         self.assertEqual(tx.portal_pay_ip, LOCAL_IP)
         self.assertFalse(self.env["portal.pay.attempt"].sudo().search_count([]))
+
+    def test_old_attempts_are_forgotten(self):
+        """The daily autovacuum forgets the attempts older than every company's windows (a day at
+        least), and keeps the others."""
+        old = self._past_attempt(self.payer, LOCAL_IP, state="done", minutes_ago=1500)
+        recent = self._past_attempt(self.payer, LOCAL_IP, state="done", minutes_ago=1380)
+        attempts = self.env["portal.pay.attempt"].sudo()
+        old_attempt = attempts.browse(old.portal_pay_attempt_id)
+        recent_attempt = attempts.browse(recent.portal_pay_attempt_id)
+        attempts._gc_portal_pay_attempts()
+        self.assertFalse(old_attempt.exists())
+        self.assertTrue(recent_attempt.exists())
