@@ -93,10 +93,11 @@ class PortalPayAttempt(models.Model):
     def _portal_pay_reserve(self, kind, partner, ip, limits):
         """Count and record an attempt in a short transaction of its own, committed at once.
 
-        The contact's lock, then the address's (always in this order: no lock cycle), serialize
-        the attempts to count. Under Odoo's REPEATABLE READ the snapshot would predate the locks,
-        so this transaction runs READ COMMITTED: each count sees every attempt committed before
-        the locks were granted. The locks end with the transaction, before the request goes on.
+        The contact's lock, then the address's when per-IP limits are set (always in this order:
+        no lock cycle), serialize the attempts to count. Under Odoo's REPEATABLE READ the
+        snapshot would predate the locks, so this transaction runs READ COMMITTED: each count sees
+        every attempt committed before the locks were granted. The locks end with the
+        transaction, before the request goes on.
 
         :return: the id of the recorded attempt
         :rtype: int
@@ -113,7 +114,7 @@ class PortalPayAttempt(models.Model):
             cr.execute(
                 SQL("SELECT pg_advisory_xact_lock(%s, %s)", const.THROTTLE_LOCK_PARTNER, partner.id)
             )
-            if ip:
+            if ip and limits.per_ip():
                 cr.execute(
                     SQL(
                         "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", const.THROTTLE_LOCK_IP, ip
