@@ -52,7 +52,8 @@ STRIPE_RECOVERY_WINDOW_DAYS = 4
 PAGE_ITEMS_LIMIT = 50
 
 # Keys (first halves) of the PostgreSQL advisory locks that serialize the throttling counts of one
-# contact and of one client IP address (controllers/payment.py); arbitrary, unique to this module.
+# contact and of one client IP address (models/portal_pay_attempt.py); arbitrary, unique to this
+# module.
 THROTTLE_LOCK_PARTNER = 0x5C50
 THROTTLE_LOCK_IP = 0x5C51
 

@@ -9,6 +9,7 @@ and drops the database. Ports: ``$SYSTEM_HTTP_PORT`` and
 """
 
 import hashlib
+import itertools
 import json
 import os
 import subprocess
@@ -172,7 +173,7 @@ def system():
     db = os.environ.get("SYSTEM_DB") or f"{env['TEST_DB']}_sys"
     http_port = int(os.environ.get("SYSTEM_HTTP_PORT") or int(env["HTTP_PORT"]) + 100)
     gevent_port = int(os.environ.get("SYSTEM_GEVENT_PORT") or http_port + 1)
-    server = OdooServer(env, db, http_port, gevent_port, workers=4)
+    server = OdooServer(env, db, http_port, gevent_port, workers=4, proxy_mode=True)
     seed = _prepare_database(server, env)
     try:
         server.start()
@@ -187,6 +188,65 @@ def system():
             _SYSTEM[0].write_figures()
         if not os.environ.get("SYSTEM_KEEP_DB"):
             server.drop_db()
+
+
+class BalancedClient(PortalClient):
+    """A browser behind a load balancer: each request goes to the next server in turn.
+
+    Every server serves the same database and data directory (so the same sessions). With
+    ``ip``, each request says it comes from that client address, as the balancer would
+    (``X-Forwarded-For``, applied by the servers' ``proxy_mode``).
+    """
+
+    def __init__(self, urls, stats, login, password, *, ip=None, start=0):
+        super().__init__(urls[0], stats, login, password)
+        self.urls = list(urls)
+        self.ip = ip
+        self._turn = itertools.count(start)
+
+    def request(self, method, path, **kwargs):
+        self.base_url = self.urls[next(self._turn) % len(self.urls)]
+        if self.ip:
+            kwargs["headers"] = {
+                **kwargs.get("headers", {}),
+                "X-Forwarded-For": self.ip,
+                "X-Forwarded-Host": self.base_url.split("//", 1)[1],
+            }
+        return super().request(method, path, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def second_server(system):
+    """A second Odoo on the system database, as in a deployment behind a load balancer: its
+    own master, workers and cron thread, the same database and data directory. Ports:
+    ``$SYSTEM_HTTP_PORT`` + 2 and + 3."""
+    first = system.server
+    server = OdooServer(
+        first.env,
+        first.db,
+        first.http_port + 2,
+        first.http_port + 3,
+        workers=2,
+        log_dir=first.log_dir / "second",
+        proxy_mode=True,
+    )
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def balanced(system, second_server):
+    """``balanced(login, password, ip=None, start=0)``: a client alternating between both
+    servers, starting with the first (``start=0``) or the second."""
+    urls = [system.url, second_server.url]
+
+    def client(login, password, ip=None, start=0):
+        return BalancedClient(urls, system.stats, login, password, ip=ip, start=start).login()
+
+    return client
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -53,7 +53,9 @@ def run(cmd, env, timeout, **kwargs):
 class OdooServer:
     """A throwaway database and an ``odoo-bin --workers=N`` serving it on 127.0.0.1."""
 
-    def __init__(self, env, db, http_port, gevent_port, *, workers=4, log_dir=None):
+    def __init__(
+        self, env, db, http_port, gevent_port, *, workers=4, log_dir=None, proxy_mode=False
+    ):
         self.env = env
         self.db = db
         self.http_port = http_port
@@ -64,6 +66,9 @@ class OdooServer:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.logfile = self.log_dir / "odoo-server.log"
         self.process = None
+        # Behind a load balancer: the client address comes from X-Forwarded-For (Odoo's
+        # proxy_mode, applied to requests that carry X-Forwarded-Host).
+        self.proxy_mode = proxy_mode
 
     # === COMMANDS === #
 
@@ -146,6 +151,7 @@ class OdooServer:
             # Generous but bounded: a stuck request must not outlive the test session.
             "--limit-time-real=120",
             "--limit-time-cpu=90",
+            *(["--proxy-mode"] if self.proxy_mode else []),
         )
         # Own process group: teardown reaches the master and every worker it forked.
         self.process = subprocess.Popen(

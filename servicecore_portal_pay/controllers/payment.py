@@ -7,8 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.http import request, route
 
 from odoo.addons.account_payment.controllers import payment
-from odoo.addons.payment import utils as payment_utils
-from odoo.addons.servicecore_portal_pay import const, throttle
+from odoo.addons.servicecore_portal_pay import const
 
 _logger = logging.getLogger(__name__)
 
@@ -69,9 +68,11 @@ class PaymentPortal(payment.PaymentPortal):
         provider_sudo, method_id, token_id, flow = self._portal_pay_check_payment_option(
             partner, company, currency, amount, kwargs
         )
-        client_ip = payment_utils.get_customer_ip_address()
-        self._portal_pay_check_throttle(partner, company, client_ip)
-        create_values = {"portal_pay_account": True, "portal_pay_ip": client_ip or False}
+        # Against card testing: the attempt is counted (or refused) before anything is created.
+        attempt_values = (
+            request.env["portal.pay.attempt"].sudo()._portal_pay_reserve_payment(partner, company)
+        )
+        create_values = {"portal_pay_account": True, **attempt_values}
         if account.chosen:
             create_values["portal_pay_line_ids"] = [Command.set(sorted(account.chosen))]
         tx_sudo = self._create_transaction(
@@ -99,37 +100,6 @@ class PaymentPortal(payment.PaymentPortal):
         rest = request.httprequest.path[len(const.TRANSACTION_ROUTE) :]
         parts = [part for part in rest.split("/") if part]
         return dict(zip(("currency_id", "line_ids"), parts, strict=False))
-
-    @staticmethod
-    def _portal_pay_check_throttle(partner, company, client_ip):
-        """Refuse a new payment once the contact or the address made too many attempts.
-
-        Against card testing (docs/RELIABILITY.md, property 6): the company's limits on
-        payments started and payments failed, per contact and per client IP address, counted in
-        the database.
-
-        :raise ValidationError: if a limit is reached; nothing is created then
-        """
-        limits = company._portal_pay_throttle_limits()
-        counts = (
-            request.env["payment.transaction"]
-            .sudo()
-            ._portal_pay_attempt_counts(partner, client_ip, limits)
-        )
-        reached = throttle.refusal(counts, limits)
-        if reached:
-            _logger.warning(
-                "Make a Payment throttled (%s): partner %s, IP %s, %s",
-                reached,
-                partner.id,
-                client_ip or "unknown",
-                counts,
-            )
-            raise ValidationError(
-                request.env._(
-                    "Too many payment attempts. Please wait a few minutes before trying again."
-                )
-            )
 
     def _portal_pay_check_payment_option(self, partner, company, currency, amount, kwargs):
         """Check that the provider and method (or saved card) are offered on this page.

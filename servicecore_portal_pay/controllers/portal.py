@@ -373,6 +373,10 @@ class PortalPayHistory(PortalAccount):
         if commercial is None:
             return request.redirect("/my")
         company = request.env.company
+        # Rendering costs seconds of CPU: counted per contact (a 429 page once over the limit).
+        request.env["portal.pay.attempt"].sudo()._portal_pay_reserve_pdf(
+            request.env.user.partner_id, company
+        )
         report_sudo = request.env["ir.actions.report"].sudo().with_company(company)
         data = {"company_ids": company.ids}
         if report_sudo.get_wkhtmltopdf_state() in ("ok", "upgrade"):

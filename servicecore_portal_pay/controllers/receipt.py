@@ -16,7 +16,8 @@ class PortalPayReceipt(http.Controller):
         sitemap=False,
     )
     def portal_pay_receipt(self, tx_id, download=False, **kwargs):
-        """The PDF receipt of a portal payment, for the contact who paid it only."""
+        """The PDF receipt of a portal payment, for the contact who paid it only: rendered once
+        (counted against the contact's PDF limit), then served from the payment's attachment."""
         tx_sudo = request.env["payment.transaction"].sudo().browse(tx_id).exists()
         payment_sudo = tx_sudo.payment_id
         if (
@@ -25,18 +26,16 @@ class PortalPayReceipt(http.Controller):
             or not payment_sudo.is_portal_payment
         ):
             raise NotFound()
-        pdf, _type = (
-            request.env["ir.actions.report"]
-            .sudo()
-            ._render_qweb_pdf(const.RECEIPT_REPORT, res_ids=payment_sudo.ids)
+        receipt = (
+            request.env["portal.pay.receipt"].sudo()._get(tx_sudo, request.env.user.partner_id)
         )
         filename = payment_sudo._portal_pay_receipt_filename()
         disposition = "attachment" if download else "inline"
         return request.make_response(
-            pdf,
+            receipt.raw,
             headers=[
-                ("Content-Type", "application/pdf"),
-                ("Content-Length", len(pdf)),
+                ("Content-Type", receipt.mimetype),
+                ("Content-Length", receipt.file_size),
                 ("Content-Disposition", http.content_disposition(filename, disposition)),
             ],
         )

@@ -5,7 +5,9 @@ from . import payment_token
 from . import payment_transaction
 from . import portal_pay_account
 from . import portal_pay_allocation
+from . import portal_pay_attempt
 from . import portal_pay_engine
+from . import portal_pay_receipt
 from . import portal_pay_refund
 from . import portal_pay_request
 from . import res_company

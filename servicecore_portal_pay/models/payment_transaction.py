@@ -12,7 +12,7 @@ from odoo.tools import SQL
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment_stripe import const as stripe_const
 from odoo.addons.payment_stripe.controllers.main import StripeController
-from odoo.addons.servicecore_portal_pay import const, throttle
+from odoo.addons.servicecore_portal_pay import const
 
 _logger = logging.getLogger(__name__)
 
@@ -41,13 +41,14 @@ class PaymentTransaction(models.Model):
         "attempts per address.",
     )
 
-    # The throttling counts (controllers/payment.py): recent attempts of one contact, or from
-    # one address. Partial indexes: only account payments started from the portal are counted.
-    _portal_pay_partner_attempts_idx = models.Index(
-        "(partner_id, create_date) WHERE portal_pay_account IS TRUE"
-    )
-    _portal_pay_ip_attempts_idx = models.Index(
-        "(portal_pay_ip, create_date) WHERE portal_pay_ip IS NOT NULL"
+    # Not a Many2one: the attempt is committed by a transaction of its own after this request's
+    # snapshot was taken, where a foreign key check would not find it.
+    portal_pay_attempt_id = fields.Integer(
+        string="Throttling Attempt",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The counted payment attempt (portal.pay.attempt) this transaction was started under.",
     )
 
     # === BUSINESS METHODS - PAYMENT FLOW === #
@@ -219,66 +220,6 @@ class PaymentTransaction(models.Model):
             portal_pay_contact_id=self.partner_id.id,
             **extra_create_values,
         )
-
-    # === BUSINESS METHODS - THROTTLING === #
-
-    @api.model
-    def _portal_pay_attempt_counts(self, partner, ip, limits):
-        """Count the recent Make a Payment attempts of a contact and of an IP address.
-
-        Attempts are the account payments the portal started (not their partial captures or
-        refunds), counted in the database so every worker sees the same figures. The contact's
-        and the address's advisory locks are taken first and held until the request commits:
-        parallel attempts are counted one after the other, so a burst cannot slip past a limit.
-
-        :param res.partner partner: the paying contact
-        :param str ip: the client IP address (may be empty: then nothing is counted for it)
-        :param throttle.Limits limits: the windows to count in
-        :rtype: throttle.Counts
-        """
-        ip = ip or None
-        # Always the contact's lock first and the address's second: no lock cycle is possible.
-        self.env.cr.execute(
-            SQL("SELECT pg_advisory_xact_lock(%s, %s)", const.THROTTLE_LOCK_PARTNER, partner.id)
-        )
-        if ip:
-            self.env.cr.execute(
-                SQL("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", const.THROTTLE_LOCK_IP, ip)
-            )
-        self.flush_model(
-            [
-                "partner_id",
-                "portal_pay_ip",
-                "portal_pay_account",
-                "source_transaction_id",
-                "state",
-            ]
-        )
-        now = self.env.cr.now()  # the clock of `create_date`
-        tx_since = now - timedelta(minutes=limits.tx_minutes)
-        failed_since = now - timedelta(minutes=limits.failed_minutes)
-        failed = SQL("state IN ('error', 'cancel') AND create_date >= %s", failed_since)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT count(*) FILTER (WHERE partner_id = %(partner)s AND create_date >= %(tx)s),
-                       count(*) FILTER (WHERE portal_pay_ip = %(ip)s AND create_date >= %(tx)s),
-                       count(*) FILTER (WHERE partner_id = %(partner)s AND %(failed)s),
-                       count(*) FILTER (WHERE portal_pay_ip = %(ip)s AND %(failed)s)
-                  FROM payment_transaction
-                 WHERE portal_pay_account IS TRUE
-                   AND source_transaction_id IS NULL
-                   AND create_date >= %(since)s
-                   AND (partner_id = %(partner)s OR portal_pay_ip = %(ip)s)
-                """,
-                partner=partner.id,
-                ip=ip,
-                tx=tx_since,
-                failed=failed,
-                since=min(tx_since, failed_since),
-            )
-        )
-        return throttle.Counts(*self.env.cr.fetchone())
 
     # === ACCOUNTING STAFF: REFUNDS AND ANOMALIES === #
 

@@ -103,18 +103,26 @@ class ResCompany(models.Model):
     portal_pay_throttle_failed_user = fields.Integer(
         string="Failed Payments per Contact",
         default=5,
-        help="Once a contact has this many failed or cancelled portal payments within the "
-        "failures window, new attempts are refused; 0 for no limit.",
+        help="Once this many of a contact's portal payments within the failures window failed, "
+        "were cancelled or are not confirmed yet, new attempts are refused; 0 for no limit.",
     )
     portal_pay_throttle_failed_ip = fields.Integer(
         string="Failed Payments per IP Address",
         default=5,
-        help="Once this many portal payments from one IP address failed or were cancelled "
-        "within the failures window, new attempts from it are refused; 0 for no limit.",
+        help="Once this many portal payments from one IP address within the failures window "
+        "failed, were cancelled or are not confirmed yet, new attempts from it are refused; 0 "
+        "for no limit.",
     )
     portal_pay_throttle_failed_minutes = fields.Integer(
         string="Failures Window (minutes)",
         default=60,
+    )
+    portal_pay_throttle_pdf_user = fields.Integer(
+        string="PDFs per Contact",
+        default=20,
+        help="Most statement and receipt PDFs rendered for a contact from the portal within the "
+        "attempts window (a receipt already rendered is served again without counting); 0 for "
+        "no limit.",
     )
 
     # === CONSTRAINT METHODS === #
@@ -126,6 +134,7 @@ class ResCompany(models.Model):
         "portal_pay_throttle_failed_user",
         "portal_pay_throttle_failed_ip",
         "portal_pay_throttle_failed_minutes",
+        "portal_pay_throttle_pdf_user",
     )
     def _check_portal_pay_throttle(self):
         for company in self:
@@ -150,6 +159,7 @@ class ResCompany(models.Model):
             failed_user=self.portal_pay_throttle_failed_user,
             failed_ip=self.portal_pay_throttle_failed_ip,
             failed_minutes=self.portal_pay_throttle_failed_minutes,
+            pdf_user=self.portal_pay_throttle_pdf_user,
         )
 
     def _portal_pay_receipt_template(self):

@@ -50,3 +50,6 @@ class ResConfigSettings(models.TransientModel):
     portal_pay_throttle_failed_minutes = fields.Integer(
         related="company_id.portal_pay_throttle_failed_minutes", readonly=False
     )
+    portal_pay_throttle_pdf_user = fields.Integer(
+        related="company_id.portal_pay_throttle_pdf_user", readonly=False
+    )

@@ -14,4 +14,5 @@ from . import test_query_counts
 from . import test_res_partner
 from . import test_stripe
 from . import test_throttle
+from . import test_throttle_pdf
 from . import test_uninstall

@@ -1,0 +1,79 @@
+import hashlib
+
+from odoo import api, models
+
+from odoo.addons.servicecore_portal_pay import const
+
+
+class PortalPayReceipt(models.AbstractModel):
+    """The receipt a customer downloads: rendered once, stored, served again from storage."""
+
+    _name = "portal.pay.receipt"
+    _description = "Portal Payment Receipt"
+
+    @api.model
+    def _get(self, tx, contact):
+        """The receipt of this transaction's payment, as an attachment of the payment.
+
+        Rendered once and stored, then served again from the attachment: a PDF costs seconds of
+        CPU. A stored receipt is used as long as the allocation it shows is unchanged (a refund
+        or staff applying the payment further makes a new one). A render counts against the
+        contact's PDF limit; serving a stored receipt does not.
+
+        :param res.partner contact: the contact who asks for the receipt
+        :return: the stored receipt
+        :rtype: ir.attachment
+        :raise TooManyDocuments: if a render is needed and the contact's PDF limit is reached
+        """
+        payment = tx.payment_id
+        version = self._version(payment)
+        Attachment = self.env["ir.attachment"].sudo()
+        domain = [
+            ("res_model", "=", payment._name),
+            ("res_id", "=", payment.id),
+            ("description", "=", version),
+        ]
+        stored = Attachment.search(domain, order="id desc", limit=1)
+        if stored:
+            return stored
+        self.env["portal.pay.attempt"].sudo()._portal_pay_reserve_pdf(contact, payment.company_id)
+        content, report_type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf(const.RECEIPT_REPORT, res_ids=payment.ids)
+        )
+        return Attachment.create(
+            {
+                "name": payment._portal_pay_receipt_filename(),
+                "raw": content,
+                "res_model": payment._name,
+                "res_id": payment.id,
+                "description": version,
+                # Odoo renders the PDF's HTML when it cannot make PDFs (tests).
+                "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
+            }
+        )
+
+    @api.model
+    def _version(self, payment):
+        """A key of what the receipt of ``payment`` shows: the payment and its allocation as the
+        ledger holds it. A stored receipt carries it (as its description) and is served again
+        only while it is unchanged."""
+        shown = [
+            payment.amount,
+            payment.state,
+            payment.portal_pay_unapplied,
+            payment.portal_pay_refunded,
+        ] + [
+            (
+                record.id,
+                record.move_id.id,
+                record.kind,
+                record.amount,
+                record.discount,
+                record.residual_after,
+            )
+            for record in payment.portal_pay_allocation_ids
+        ]
+        digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
+        return f"Portal payment receipt {digest}"
