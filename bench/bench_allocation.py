@@ -3,7 +3,8 @@
 Three ways of applying the same posted payment to the same N open invoices, each measured in a
 savepoint that is rolled back, so all three see identical data in the same run:
 
-- ``addon``: ``account.payment._portal_pay_apply_oldest_first`` (the allocation engine) (oldest first, records, chatter);
+- ``addon``: the allocation engine through ``account.payment._portal_pay_apply_oldest_first``
+  (oldest first, records, chatter);
 - ``stock``: Odoo's own batch ``reconcile()`` of the payment line with the N receivable lines;
 - ``staff``: the backend path, ``account.move.js_assign_outstanding_line`` invoice by invoice.
 

@@ -225,7 +225,8 @@ NOTES = [
     "",
     "## What was changed for these figures",
     "",
-    "- **Allocation** (`portal.pay.engine`, through `account.payment._portal_pay_apply_oldest_first`): the notes on the invoices are "
+    "- **Allocation** (`portal.pay.engine`, through "
+    "`account.payment._portal_pay_apply_oldest_first`): the notes on the invoices are "
     "created in one batch (`_message_log_batch`) instead of one `message_post` per invoice "
     "(several queries each); the payment's own note is an internal log (`_message_log`); the "
     "locked open lines are re-read entirely, because a partly filled line cache made stock "
