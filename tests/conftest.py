@@ -189,6 +189,21 @@ def system():
             server.drop_db()
 
 
+@pytest.fixture(autouse=True)
+def server_log_is_clean():
+    """Fail the test during which the server logged an error or a traceback that no test
+    expects (the short allow-list is ``system_server.EXPECTED_LOG_ERRORS``)."""
+    offset = _SYSTEM[0].server.log_offset() if _SYSTEM else 0
+    yield
+    if not _SYSTEM:
+        return
+    unexpected = _SYSTEM[0].server.unexpected_errors(offset)
+    assert not unexpected, (
+        f"{len(unexpected)} unexpected error(s) in the server log "
+        f"({_SYSTEM[0].server.logfile}):\n" + "\n".join(record[:3000] for record in unexpected)
+    )
+
+
 def pytest_terminal_summary(terminalreporter):
     if not _SYSTEM:
         return
