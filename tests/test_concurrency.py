@@ -2,9 +2,11 @@
 payments, confirmations and staff work land at the same time on a 4-worker server."""
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from functools import partial
 
+import psycopg2
 from system_client import RpcError
 from system_scenarios import (
     actual_residuals,
@@ -12,7 +14,11 @@ from system_scenarios import (
     assert_clean_http,
     expected_residuals,
     finish_payment,
+    hold_post_process_cron,
+    sql,
     start_payment,
+    wait_for,
+    waiting_on,
 )
 
 # Customers of the seed, one set per scenario so the scenarios do not share balances.
@@ -21,6 +27,7 @@ DISTINCT_PARTNERS = (1, 2, 3, 4, 5, 6)
 CONFIRMATION_RACE = 7
 TWO_TABS = 8
 STAFF = 9
+RACE_WITHIN = 60  # seconds for the racers to reach the gate; the test fails after that
 
 
 def _run_payments(system, jobs):
@@ -152,9 +159,8 @@ def test_two_tabs_of_one_session_pay_at_once(system):
     assert_clean_http(system)
 
 
-def _staff_applies_manual_payment(system, partner_id, amount, outcome):
-    """What an accountant does in the backend: register a payment, post it and match it with
-    the customer's oldest open invoice (then the next, until the payment is used up)."""
+def _staff_registers_payment(system, partner_id, amount):
+    """An accountant registers a cheque in the backend and posts it; return its receivable line."""
     staff = system.staff
     payment_id = staff.call(
         "account.payment",
@@ -175,10 +181,17 @@ def _staff_applies_manual_payment(system, partner_id, amount, outcome):
         "search",
         [("move_id", "=", move_id), ("account_id.account_type", "=", "asset_receivable")],
     )
+    return payment_id, payment_line
+
+
+def _staff_matches_oldest_first(system, partner_id, payment_line, outcome):
+    """What the accountant does next: match the payment with the customer's oldest open
+    invoice, then the next, until the payment is used up."""
+    staff = system.staff
     for _attempt in range(10):
         line = staff.call("account.move.line", "read", payment_line, ["amount_residual"])[0]
         if not line["amount_residual"]:
-            break
+            return
         oldest = staff.call(
             "account.move.line",
             "search",
@@ -200,23 +213,61 @@ def _staff_applies_manual_payment(system, partner_id, amount, outcome):
             if "already reconciled" not in error.message:
                 raise
             outcome["refused"] = outcome.get("refused", 0) + 1
-    outcome["payment_id"] = payment_id
+    raise AssertionError("the manual payment was not matched in 10 attempts")
 
 
 def test_staff_manual_payment_while_portal_payments_land(system):
+    """The race is made to happen: the test holds the customer's invoice lines (a row lock), so
+    every portal post-processing and the accountant's match stop on them at the same time, which
+    the test sees in pg_locks; then it lets them all go at once."""
     customer = system.customers[STAFF]
     before = system.snapshot()
-    payments = amounts(4, "64.10", "12.34")
+    # Three portal payments and the accountant: one request per HTTP worker (the server has 4),
+    # so all of them can wait at once.
+    payments = amounts(3, "64.10", "12.34")
     manual = Decimal("175.25")
     clients = system.clients([STAFF] * len(payments))
-    txs = system.parallel(
-        [partial(start_payment, c, a) for c, a in zip(clients, payments, strict=True)]
-    )
+    payment_id, payment_line = _staff_registers_payment(system, customer["partner_id"], manual)
+    gate = psycopg2.connect(dbname=system.db)
+    observer = psycopg2.connect(dbname=system.db)
+    observer.autocommit = True
     outcome = {}
-    system.parallel(
-        [partial(finish_payment, client) for client in clients]
-        + [partial(_staff_applies_manual_payment, system, customer["partner_id"], manual, outcome)]
-    )
+    try:
+        with hold_post_process_cron(system):
+            txs = system.parallel(
+                [partial(start_payment, c, a) for c, a in zip(clients, payments, strict=True)]
+            )
+            sql(
+                gate,
+                "SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE",
+                [tuple(line for line in _open_invoice_lines(system, customer))],
+            )
+            with ThreadPoolExecutor(max_workers=len(clients) + 1) as pool:
+                futures = [pool.submit(finish_payment, client) for client in clients]
+                futures.append(
+                    pool.submit(
+                        _staff_matches_oldest_first,
+                        system,
+                        customer["partner_id"],
+                        payment_line,
+                        outcome,
+                    )
+                )
+                try:
+                    waiting = wait_for(
+                        "every portal payment and the accountant waiting on the same invoices",
+                        lambda: _all_waiting(observer, gate, len(futures)),
+                        RACE_WITHIN,
+                    )
+                finally:
+                    gate.rollback()  # the race starts, or the test fails without hanging
+                for future in futures:
+                    future.result(timeout=240)
+    finally:
+        gate.rollback()
+        gate.close()
+        observer.close()
+    assert len(waiting) == len(payments) + 1
     system.figures["payments_in_parallel"] += len(txs) + 1
     system.figures["payments_done"] += len(txs) + 1
 
@@ -226,7 +277,7 @@ def test_staff_manual_payment_while_portal_payments_land(system):
         "account.move.line",
         "search_read",
         [
-            ("payment_id", "=", outcome["payment_id"]),
+            ("payment_id", "=", payment_id),
             ("account_id.account_type", "=", "asset_receivable"),
         ],
         ["amount_residual"],
@@ -236,3 +287,20 @@ def test_staff_manual_payment_while_portal_payments_land(system):
     expected, _left = expected_residuals(before, customer["invoice_ids"], total)
     assert actual_residuals(system, customer["invoice_ids"]) == expected
     assert_clean_http(system)
+
+
+def _all_waiting(observer, gate, count):
+    waiting = waiting_on(observer, gate.get_backend_pid())
+    return waiting if len(waiting) == count else None
+
+
+def _open_invoice_lines(system, customer):
+    return system.staff.call(
+        "account.move.line",
+        "search",
+        [
+            ("move_id", "in", customer["invoice_ids"]),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("reconciled", "=", False),
+        ],
+    )
