@@ -6,6 +6,7 @@ from odoo.addons.payment.tests.http_common import PaymentHttpCommon
 from odoo.addons.servicecore_portal_pay import const
 
 from .backend_common import PortalPayBackendCommon
+from .common import transaction_params
 
 
 @tagged("post_install", "-at_install")
@@ -22,17 +23,7 @@ class TestPortalPayBackendHttp(PortalPayBackendCommon, PaymentHttpCommon, HttpCa
         self.authenticate("spp_dana", "spp_dana")
         # A valid request, made while the company still offers the page.
         context = self._get_payment_context(self.url_open(f"{const.PAGE_ROUTE}?amount=10.00"))
-        params = {
-            "provider_id": self.provider.id,
-            "payment_method_id": self.payment_method_id,
-            "token_id": None,
-            "amount": context["amount"],
-            "flow": "direct",
-            "tokenization_requested": False,
-            "landing_route": context["landing_route"],
-            "is_validation": False,
-            "access_token": context["access_token"],
-        }
+        params = transaction_params(context, self.provider.id, self.payment_method_id)
         count = self.env["payment.transaction"].search_count([])
 
         self.company.portal_pay_enabled = False
