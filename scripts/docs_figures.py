@@ -35,7 +35,7 @@ SYSTEM_FIGURES = [
     ),
     ("poll_retries", 'status polls answered "retry" and polled again by the client'),
     ("faults_injected", "faults injected (SIGKILL of a worker serving a request)"),
-    ("connections_lost", "customer connections lost to a killed worker"),
+    ("connections_lost", "payments the customer gave up on (connection lost on every reload)"),
     ("bad_inputs_tried", "bad inputs tried at the HTTP level"),
     ("http_requests", "HTTP requests"),
     ("http_5xx", "HTTP 5xx responses"),
@@ -132,7 +132,7 @@ def stripe_section():
         for name, entry in sorted(by_class.items())
     )
     return f"""
-Measured at commit `{commit}` by `make test` ({summary} for the whole run).
+Measured at commit `{commit}` by `make test`, whole run: {summary}.
 
 | test class (`test_stripe.py`) | passed | failed, errors or skipped | seconds |
 |---|---|---|---|
