@@ -25,6 +25,7 @@ SYSTEM_FIGURES = [
     ("payments_in_parallel", "payments pushed in parallel (scenario batches)"),
     ("max_parallel_payments", "largest batch at once"),
     ("payments_done", "payments confirmed and applied"),
+    ("requests_held_at_once", "most requests seen waiting on one lock of a race test (pg_locks)"),
     (
         "serialization_failures_logged",
         'serialization failures in the server log ("could not serialize access")',

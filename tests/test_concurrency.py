@@ -1,7 +1,6 @@
 """Properties 1 and 2: exactly one payment per transaction and oldest-first allocation hold when
 payments, confirmations and staff work land at the same time on a 4-worker server."""
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from functools import partial
@@ -81,43 +80,70 @@ def test_distinct_partners_pay_at_once(system):
 
 
 def test_same_transaction_confirmed_by_poll_webhook_and_cron_at_once(system):
-    """The customer's status poll, the provider's notification (Demo: simulate_payment again)
-    and the post-processing cron (plus a staff "post-process" click) confirm one transaction
-    at the same instant, three rounds: one payment per transaction, whoever wins."""
+    """The customer's status poll (two tabs), the provider's notification (Demo: simulate_payment
+    again), the post-processing cron and a staff "post-process" click confirm one transaction at
+    the same instant, three rounds: one payment per transaction, whoever wins.
+
+    The race is made to happen: the test holds the transaction's row until at least four of them
+    wait on it (seen in pg_locks), then lets them all go at once."""
     customer = system.customers[CONFIRMATION_RACE]
     before = system.snapshot()
     total = Decimal(0)
-    for amount in amounts(3, "151.20", "77.77"):
-        client = system.client(CONFIRMATION_RACE)
-        second_tab = client.__class__(system.url, system.stats, session=client.session)
-        tx = start_payment(client, amount)
-        tx_id = system.staff.call(
-            "payment.transaction", "search", [("reference", "=", tx["reference"])]
-        )
-        barrier = threading.Barrier(5, timeout=60)
-
-        def at_once(function, barrier=barrier):
-            barrier.wait()
-            return function()
-
-        system.parallel(
-            [
-                partial(at_once, client.poll),
-                partial(at_once, second_tab.poll),
-                partial(at_once, partial(client.simulate, tx["reference"])),
-                partial(at_once, system.run_cron),
-                partial(
-                    at_once,
-                    partial(system.staff.call, "payment.transaction", "action_post_process", tx_id),
-                ),
-            ]
-        )
-        finish_payment(client)
-        total += Decimal(amount)
-        payments = system.staff.call(
-            "account.payment", "search", [("payment_transaction_id", "in", tx_id)]
-        )
-        assert len(payments) == 1, (tx["reference"], payments)
+    observer = psycopg2.connect(dbname=system.db)
+    observer.autocommit = True
+    try:
+        for amount in amounts(3, "151.20", "77.77"):
+            client = system.client(CONFIRMATION_RACE)
+            second_tab = client.__class__(system.url, system.stats, session=client.session)
+            gate = psycopg2.connect(dbname=system.db)
+            try:
+                # The cron worker (triggered by the Demo confirmation) must not post-process the
+                # transaction before the contenders are lined up.
+                with hold_post_process_cron(system):
+                    tx = start_payment(client, amount)
+                    [(tx_id, processed)] = sql(
+                        gate,
+                        "SELECT id, is_post_processed FROM payment_transaction"
+                        " WHERE reference = %s FOR UPDATE",
+                        [tx["reference"]],
+                    )
+                assert not processed
+                contenders = [
+                    client.poll,
+                    second_tab.poll,
+                    partial(client.simulate, tx["reference"]),
+                    system.run_cron,
+                    partial(
+                        system.staff.call, "payment.transaction", "action_post_process", [tx_id]
+                    ),
+                ]
+                with ThreadPoolExecutor(max_workers=len(contenders)) as pool:
+                    futures = [pool.submit(contender) for contender in contenders]
+                    try:
+                        # Four at least: the two polls, the cron and the click post-process (the
+                        # notification finds the transaction done already and may not wait; the
+                        # cron worker may join them).
+                        waiting = wait_for(
+                            "four confirmations waiting on the same transaction",
+                            partial(_at_least_waiting, observer, gate, 4),
+                            RACE_WITHIN,
+                        )
+                    finally:
+                        gate.rollback()
+                    for future in futures:
+                        future.result(timeout=240)
+            finally:
+                gate.close()
+            assert len(waiting) >= 4, waiting
+            _held(system, waiting)
+            finish_payment(client)
+            total += Decimal(amount)
+            payments = system.staff.call(
+                "account.payment", "search", [("payment_transaction_id", "=", tx_id)]
+            )
+            assert len(payments) == 1, (tx["reference"], payments)
+    finally:
+        observer.close()
     system.figures["payments_in_parallel"] += 3
     system.figures["payments_done"] += 3
 
@@ -268,6 +294,7 @@ def test_staff_manual_payment_while_portal_payments_land(system):
         gate.close()
         observer.close()
     assert len(waiting) == len(payments) + 1
+    _held(system, waiting)
     system.figures["payments_in_parallel"] += len(txs) + 1
     system.figures["payments_done"] += len(txs) + 1
 
@@ -287,6 +314,16 @@ def test_staff_manual_payment_while_portal_payments_land(system):
     expected, _left = expected_residuals(before, customer["invoice_ids"], total)
     assert actual_residuals(system, customer["invoice_ids"]) == expected
     assert_clean_http(system)
+
+
+def _held(system, waiting):
+    figures = system.figures
+    figures["requests_held_at_once"] = max(figures.get("requests_held_at_once", 0), len(waiting))
+
+
+def _at_least_waiting(observer, gate, count):
+    waiting = waiting_on(observer, gate.get_backend_pid())
+    return waiting if len(waiting) >= count else None
 
 
 def _all_waiting(observer, gate, count):
