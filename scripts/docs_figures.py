@@ -1,16 +1,16 @@
 """make figures: rewrite the generated figures sections of docs/RELIABILITY.md and docs/STRIPE.md
 from the last test runs, so the figures in the docs are measured, never typed.
 
-Inputs, all written by the runs under $STATE_DIR: pytest.xml (make test), pytest-system.xml
-(make test-system) and system/figures.json (the system tests' counters). Each junit report
-carries the commit it was measured at (tests/strict_run.py). Only the text between the
+Inputs: the junit reports of the runs, $STATE_DIR/pytest.xml (make test) and
+$STATE_DIR/pytest-system.xml (make test-system). Each carries the commit it was measured at and
+whether the run was whole (tests/strict_run.py), and the system tests' counters
+(tests/conftest.py): only green, whole runs are used. Only the text between the
 "BEGIN generated" and "END generated" comments changes.
 """
 
 import json
 import os
 import re
-import sys
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,40 +72,43 @@ def junit(path):
     summary += f" in {float(suite.get('time', 0)):.1f} s"
     stamp = suite.get("timestamp", "")[:16].replace("T", " ")
     if counts.get("failure") or counts.get("error") or counts.get("skipped"):
-        sys.exit(f"{path}: {summary}: the docs take their figures from a green run only")
-    return props.get("commit", "unknown"), f"{summary} (started {stamp} UTC)", cases
+        print(f"{path}: {summary}: not used, the docs take their figures from green runs only")
+        return None
+    if props.get("whole_run") != "yes":
+        print(f"{path}: a partial run (-k or single tests): not used for the docs")
+        return None
+    return props, f"{summary} (started {stamp} UTC)", cases
 
 
 def replace_section(path, body):
     text = path.read_text()
     pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
     if not pattern.search(text):
-        sys.exit(f"{path}: no generated section ({BEGIN!r} ... {END!r})")
+        raise SystemExit(f"{path}: no generated section ({BEGIN!r} ... {END!r})")
     path.write_text(pattern.sub(lambda _m: f"{BEGIN}\n{body.strip()}\n{END}", text))
 
 
 def reliability_section():
-    figures_path = STATE_DIR / "system" / "figures.json"
     runs = [
-        (path.stat().st_mtime, name, junit(path))
+        (path.stat().st_mtime, name, report)
         for name, path in (
             ("make test-system", STATE_DIR / "pytest-system.xml"),
             ("make test", STATE_DIR / "pytest.xml"),
         )
-        if path.exists()
+        if (report := junit(path)) and "system_figures" in report[0]
     ]
-    if not figures_path.exists() or not runs:
+    if not runs:
         return None
-    # The system figures come from the newest of the runs that write them.
-    _mtime, name, (commit, summary, _cases) = max(runs)
-    figures = json.loads(figures_path.read_text())
+    # The newest whole, green run that ran the system tests; its figures are in its report.
+    _mtime, name, (props, summary, _cases) = max(runs)
+    commit = props.get("commit", "unknown")
+    figures = json.loads(props["system_figures"])
     rows = "\n".join(
         f"| {label} | {figures[key]} |" for key, label in SYSTEM_FIGURES if key in figures
     )
     return f"""
 Measured at commit `{commit}` by `{name}`: {summary}.
-Generated on {datetime.now(UTC):%Y-%m-%d} from `$STATE_DIR/system/figures.json` and the run's
-junit report.
+Generated on {datetime.now(UTC):%Y-%m-%d} from the run's junit report.
 
 | figure | last run |
 |---|---|
@@ -117,7 +120,8 @@ def stripe_section():
     report = junit(STATE_DIR / "pytest.xml")
     if not report:
         return None
-    commit, summary, cases = report
+    props, summary, cases = report
+    commit = props.get("commit", "unknown")
     stripe = [case for case in cases if "test_stripe" in case[0]]
     if not stripe:
         return None

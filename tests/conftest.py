@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from _pytest.junitxml import xml_key
 from system_client import PortalClient, Staff, Stats
 from system_invariants import Invariants
 from system_server import OdooServer, project_env
@@ -166,7 +167,7 @@ def _prepare_database(server, env):
 
 
 @pytest.fixture(scope="session")
-def system():
+def system(pytestconfig):
     started = time.monotonic()
     env = project_env()
     db = os.environ.get("SYSTEM_DB") or f"{env['TEST_DB']}_sys"
@@ -185,6 +186,12 @@ def system():
         if _SYSTEM:
             _SYSTEM[0].figures["total_seconds"] = round(time.monotonic() - started, 1)
             _SYSTEM[0].write_figures()
+            # The figures travel with the run's junit report (--junitxml), for `make figures`.
+            xml = pytestconfig.stash.get(xml_key, None)
+            if xml is not None:
+                xml.add_global_property(
+                    "system_figures", json.dumps(_SYSTEM[0].figures, sort_keys=True)
+                )
         if not os.environ.get("SYSTEM_KEEP_DB"):
             server.drop_db()
 

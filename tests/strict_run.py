@@ -76,10 +76,28 @@ def pytest_collection_modifyitems(session, config, items):
     ]
 
 
+_DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_deselected(items):
+    if items:
+        stash = items[0].config.stash
+        stash[_DESELECTED] = stash.get(_DESELECTED, 0) + len(items)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session):
     """After the selection (``-k``, ``-m``): add a failing item per empty suite, and one when
-    nothing at all is left to run."""
+    nothing at all is left to run. The junit report says whether the run was whole (whole
+    suites, nothing deselected): only whole runs give the docs their figures."""
+    config = session.config
+    xml = config.stash.get(xml_key, None)
+    if xml is not None:
+        whole = not config.stash.get(_DESELECTED, 0) and all(
+            "::" not in arg and Path(config.invocation_params.dir, arg).is_dir()
+            for arg in config.args
+        )
+        xml.add_global_property("whole_run", "yes" if whole else "no")
     messages = [
         f"{path}: this suite collected no test (an import or naming problem hides its tests)"
         for path in session.config.stash.get(_EMPTY_SUITES, [])
