@@ -2,14 +2,18 @@
 SHELL := /bin/bash
 ADDON := servicecore_portal_pay
 PY_SOURCES := $(ADDON) test_servicecore_portal_pay tests bench scripts
+# The virtualenv scripts/setup.sh creates (scripts/env.sh: VENV, default .venv).
+VENV ?= .venv
 
-.PHONY: help setup run stop test test-system lint format bench pot clean
+.PHONY: help setup run stop test test-system figures lint format bench pot clean
 
 help:
 	@echo "make run    - serve Odoo 19 with the addon and demo data on http://127.0.0.1:8069"
 	@echo "make test   - fresh test database, then the whole test suite (pytest-odoo)"
 	@echo "             and the system tests (tests/, a real multi-worker Odoo)"
 	@echo "make test-system - the system tests alone (concurrency, crash, HTTP probes)"
+	@echo "make figures - rewrite the figures sections of docs/RELIABILITY.md and docs/STRIPE.md"
+	@echo "             from the last make test / make test-system"
 	@echo "make lint   - ruff (lint + format check) and pylint-odoo"
 	@echo "make stop   - stop what 'make run' started"
 	@echo "make pot    - export i18n/$(ADDON).pot (after make test)"
@@ -30,17 +34,20 @@ test:
 test-system:
 	@bash scripts/test-system.sh
 
+figures:
+	@source scripts/env.sh && "$$VENV/bin/python" scripts/docs_figures.py
+
 bench: setup
 	@source scripts/env.sh && cd bench && "$$VENV/bin/python" run.py
 
 lint: setup
-	.venv/bin/ruff check $(PY_SOURCES)
-	.venv/bin/ruff format --check $(PY_SOURCES)
-	.venv/bin/pylint --rcfile=.pylintrc $(ADDON) test_servicecore_portal_pay
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+	$(VENV)/bin/pylint --rcfile=.pylintrc $(ADDON) test_servicecore_portal_pay
 
 format: setup
-	.venv/bin/ruff format $(PY_SOURCES)
-	.venv/bin/ruff check --fix $(PY_SOURCES)
+	$(VENV)/bin/ruff format $(PY_SOURCES)
+	$(VENV)/bin/ruff check --fix $(PY_SOURCES)
 
 # The translation template, with Odoo's own exporter, from the test database (make test first).
 pot: setup

@@ -240,9 +240,12 @@ NOTES = [
     "the others in one row, with a link to `/my/payment?show=all`; the balance, overdue "
     "figures and the allocation still cover every item. The live preview treats the summary "
     "row as one item, so the amounts stay exact.",
-    "- **Transactions**: references are `ACCT-<payer id>-<timestamp>`: with the timestamp "
-    "alone, two customers paying in the same second collided on the unique reference "
-    "(found by the throughput benchmark).",
+    "- **Transactions**: references are `ACCT-<date>-<number>` (for example "
+    "`ACCT-20261125-00017`), the number from an `ir.sequence` with the standard "
+    "implementation (a PostgreSQL sequence: no lock, never the same number twice; "
+    "`data/ir_sequence_data.xml`). A prefix made of a timestamp made two customers paying in "
+    "the same second compute the same reference, which the unique constraint refused (found "
+    "by the throughput benchmark).",
     "- No index was added: the open-items search filters on the partner, which "
     "`account_move_line` already indexes; the plans seen were index scans.",
     "",

@@ -6,4 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 bash "$ROOT/scripts/setup.sh"
 cd "$ROOT"
-exec "$VENV/bin/pytest" -p no:cacheprovider -p no:odoo -rs tests "$@"
+# -p strict_run (tests/strict_run.py): skips, expected failures and empty runs fail, as in make test.
+export PYTHONPATH="$ROOT/tests${PYTHONPATH:+:$PYTHONPATH}"
+exec "$VENV/bin/pytest" -p no:cacheprovider -p no:odoo -p strict_run -rs \
+    --junitxml="$STATE_DIR/pytest-system.xml" tests "$@"

@@ -15,8 +15,13 @@ dropdb --if-exists "${TEST_DB}_uninstall"
 createdb -T "$TEST_DB" "${TEST_DB}_uninstall"
 
 cd "$ROOT"
+# tests/strict_run.py (-p strict_run): a skipped test, an expected failure, a suite that collects
+# nothing or a selection that keeps nothing fails the run, in every mode, in pytest's own summary.
+export PYTHONPATH="$ROOT/tests${PYTHONPATH:+:$PYTHONPATH}"
 args=(
     -p no:cacheprovider
+    -p strict_run
+    --junitxml="$STATE_DIR/pytest.xml"
     --odoo-config="$ODOO_CONF" --odoo-database="$TEST_DB" --odoo-http
     --odoo-log-level=warn
     -rs
@@ -32,12 +37,4 @@ done
     | tee "$STATE_DIR/pytest.log"
 rc=${PIPESTATUS[0]}
 set -e
-if [[ $rc -eq 5 ]]; then
-    echo "No tests were collected: that is a failure." >&2
-    exit 1
-fi
-if [[ $rc -eq 0 && "${CI:-}" == "true" ]] && grep -Eq '^=+ .*[0-9]+ skipped' "$STATE_DIR/pytest.log"; then
-    echo "Skipped tests in CI are failures (see the 'SKIPPED' lines above)." >&2
-    exit 1
-fi
 exit "$rc"

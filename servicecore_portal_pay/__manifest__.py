@@ -6,9 +6,11 @@
     "category": "Accounting/Accounting",
     "website": "https://github.com/servicecore/servicecore_portal_pay",
     "author": "ServiceCore",
+    "maintainers": ["servicecore"],
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["account_payment", "payment_stripe"],
+    "images": ["static/description/make-a-payment.png"],
     "data": [
         "security/ir.model.access.csv",
         "security/ir_rules.xml",

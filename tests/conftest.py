@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from _pytest.junitxml import xml_key
 from system_client import PortalClient, Staff, Stats
 from system_invariants import Invariants
 from system_server import OdooServer, project_env
@@ -167,7 +168,7 @@ def _prepare_database(server, env):
 
 
 @pytest.fixture(scope="session")
-def system():
+def system(pytestconfig):
     started = time.monotonic()
     env = project_env()
     db = os.environ.get("SYSTEM_DB") or f"{env['TEST_DB']}_sys"
@@ -186,6 +187,12 @@ def system():
         if _SYSTEM:
             _SYSTEM[0].figures["total_seconds"] = round(time.monotonic() - started, 1)
             _SYSTEM[0].write_figures()
+            # The figures travel with the run's junit report (--junitxml), for `make figures`.
+            xml = pytestconfig.stash.get(xml_key, None)
+            if xml is not None:
+                xml.add_global_property(
+                    "system_figures", json.dumps(_SYSTEM[0].figures, sort_keys=True)
+                )
         if not os.environ.get("SYSTEM_KEEP_DB"):
             server.drop_db()
 
@@ -247,6 +254,21 @@ def balanced(system, second_server):
         return BalancedClient(urls, system.stats, login, password, ip=ip, start=start).login()
 
     return client
+
+
+@pytest.fixture(autouse=True)
+def server_log_is_clean():
+    """Fail the test during which the server logged an error or a traceback that no test
+    expects (the short allow-list is ``system_server.EXPECTED_LOG_ERRORS``)."""
+    offset = _SYSTEM[0].server.log_offset() if _SYSTEM else 0
+    yield
+    if not _SYSTEM:
+        return
+    unexpected = _SYSTEM[0].server.unexpected_errors(offset)
+    assert not unexpected, (
+        f"{len(unexpected)} unexpected error(s) in the server log "
+        f"({_SYSTEM[0].server.logfile}):\n" + "\n".join(record[:3000] for record in unexpected)
+    )
 
 
 def pytest_terminal_summary(terminalreporter):

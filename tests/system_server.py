@@ -26,6 +26,45 @@ CONCURRENCY_ERRORS = re.compile(
 REQUEST_REPLAYS = re.compile(
     r"(SERIALIZATION_FAILURE|LOCK_NOT_AVAILABLE|DEADLOCK_DETECTED), \d+ tries left"
 )
+# One record of Odoo's log: "<date> <time>,<ms> <pid> <LEVEL> <db> <logger>: <message>", then
+# the lines of its traceback, up to the next record.
+LOG_RECORD = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z?]+) \S+ (?P<logger>[\w.]+): ",
+    re.MULTILINE,
+)
+# The only server-log errors the system tests expect. Anything else logged at ERROR or CRITICAL,
+# or any traceback at any level, fails the test that was running (tests/conftest.py).
+EXPECTED_LOG_ERRORS = (
+    # A serialization failure: odoo.sql_db logs the statement, then Odoo retries (the poll below,
+    # or odoo/service/model.py `retrying` for the external API). Nothing else of PostgreSQL's.
+    re.compile(
+        r"\Aodoo\.sql_db: bad query: .*\nERROR:  ?could not serialize access due to concurrent"
+        r" update\s*\Z",
+        re.DOTALL,
+    ),
+    # /payment/status/poll answers "retry" after such a failure (payment/controllers/
+    # post_processing.py raises Exception('retry')); odoo.http logs that exception with its
+    # traceback, and post_processing.js polls again.
+    re.compile(r"\Aodoo\.http: .*\nException: retry\s*\Z", re.DOTALL),
+)
+
+
+def log_records(text):
+    """``(level, "logger: message and traceback")`` of each record in ``text``."""
+    starts = list(LOG_RECORD.finditer(text))
+    bounds = [match.start() for match in starts] + [len(text)]
+    for match, end in zip(starts, bounds[1:], strict=True):
+        yield match["level"], text[match.start("logger") : end]
+
+
+def unexpected_log_errors(text):
+    """The records of ``text`` at ERROR or above, or with a traceback, not on the allow-list."""
+    return [
+        record
+        for level, record in log_records(text)
+        if (level in ("ERROR", "CRITICAL") or "Traceback (most recent call last)" in record)
+        and not any(pattern.match(record) for pattern in EXPECTED_LOG_ERRORS)
+    ]
 
 
 def project_env():
@@ -227,3 +266,7 @@ class OdooServer:
 
     def log_offset(self):
         return len(self.log_text())
+
+    def unexpected_errors(self, offset=0):
+        """Errors and tracebacks logged since ``offset`` that no test expects (see above)."""
+        return unexpected_log_errors(self.log_text()[offset:])

@@ -1,10 +1,11 @@
 """Properties 1 and 2: exactly one payment per transaction and oldest-first allocation hold when
 payments, confirmations and staff work land at the same time on a 4-worker server."""
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from functools import partial
 
+import psycopg2
 from system_client import RpcError
 from system_scenarios import (
     actual_residuals,
@@ -12,7 +13,11 @@ from system_scenarios import (
     assert_clean_http,
     expected_residuals,
     finish_payment,
+    hold_post_process_cron,
+    sql,
     start_payment,
+    wait_for,
+    waiting_on,
 )
 
 # Customers of the seed, one set per scenario so the scenarios do not share balances.
@@ -21,6 +26,7 @@ DISTINCT_PARTNERS = (1, 2, 3, 4, 5, 6)
 CONFIRMATION_RACE = 7
 TWO_TABS = 8
 STAFF = 9
+RACE_WITHIN = 60  # seconds for the racers to reach the gate; the test fails after that
 
 
 def _run_payments(system, jobs):
@@ -74,43 +80,70 @@ def test_distinct_partners_pay_at_once(system):
 
 
 def test_same_transaction_confirmed_by_poll_webhook_and_cron_at_once(system):
-    """The customer's status poll, the provider's notification (Demo: simulate_payment again)
-    and the post-processing cron (plus a staff "post-process" click) confirm one transaction
-    at the same instant, three rounds: one payment per transaction, whoever wins."""
+    """The customer's status poll (two tabs), the provider's notification (Demo: simulate_payment
+    again), the post-processing cron and a staff "post-process" click confirm one transaction at
+    the same instant, three rounds: one payment per transaction, whoever wins.
+
+    The race is made to happen: the test holds the transaction's row until at least four of them
+    wait on it (seen in pg_locks), then lets them all go at once."""
     customer = system.customers[CONFIRMATION_RACE]
     before = system.snapshot()
     total = Decimal(0)
-    for amount in amounts(3, "151.20", "77.77"):
-        client = system.client(CONFIRMATION_RACE)
-        second_tab = client.__class__(system.url, system.stats, session=client.session)
-        tx = start_payment(client, amount)
-        tx_id = system.staff.call(
-            "payment.transaction", "search", [("reference", "=", tx["reference"])]
-        )
-        barrier = threading.Barrier(5, timeout=60)
-
-        def at_once(function, barrier=barrier):
-            barrier.wait()
-            return function()
-
-        system.parallel(
-            [
-                partial(at_once, client.poll),
-                partial(at_once, second_tab.poll),
-                partial(at_once, partial(client.simulate, tx["reference"])),
-                partial(at_once, system.run_cron),
-                partial(
-                    at_once,
-                    partial(system.staff.call, "payment.transaction", "action_post_process", tx_id),
-                ),
-            ]
-        )
-        finish_payment(client)
-        total += Decimal(amount)
-        payments = system.staff.call(
-            "account.payment", "search", [("payment_transaction_id", "in", tx_id)]
-        )
-        assert len(payments) == 1, (tx["reference"], payments)
+    observer = psycopg2.connect(dbname=system.db)
+    observer.autocommit = True
+    try:
+        for amount in amounts(3, "151.20", "77.77"):
+            client = system.client(CONFIRMATION_RACE)
+            second_tab = client.__class__(system.url, system.stats, session=client.session)
+            gate = psycopg2.connect(dbname=system.db)
+            try:
+                # The cron worker (triggered by the Demo confirmation) must not post-process the
+                # transaction before the contenders are lined up.
+                with hold_post_process_cron(system):
+                    tx = start_payment(client, amount)
+                    [(tx_id, processed)] = sql(
+                        gate,
+                        "SELECT id, is_post_processed FROM payment_transaction"
+                        " WHERE reference = %s FOR UPDATE",
+                        [tx["reference"]],
+                    )
+                assert not processed
+                contenders = [
+                    client.poll,
+                    second_tab.poll,
+                    partial(client.simulate, tx["reference"]),
+                    system.run_cron,
+                    partial(
+                        system.staff.call, "payment.transaction", "action_post_process", [tx_id]
+                    ),
+                ]
+                with ThreadPoolExecutor(max_workers=len(contenders)) as pool:
+                    futures = [pool.submit(contender) for contender in contenders]
+                    try:
+                        # Four at least: the two polls, the cron and the click post-process (the
+                        # notification finds the transaction done already and may not wait; the
+                        # cron worker may join them).
+                        waiting = wait_for(
+                            "four confirmations waiting on the same transaction",
+                            partial(_at_least_waiting, observer, gate, 4),
+                            RACE_WITHIN,
+                        )
+                    finally:
+                        gate.rollback()
+                    for future in futures:
+                        future.result(timeout=240)
+            finally:
+                gate.close()
+            assert len(waiting) >= 4, waiting
+            _held(system, waiting)
+            finish_payment(client)
+            total += Decimal(amount)
+            payments = system.staff.call(
+                "account.payment", "search", [("payment_transaction_id", "=", tx_id)]
+            )
+            assert len(payments) == 1, (tx["reference"], payments)
+    finally:
+        observer.close()
     system.figures["payments_in_parallel"] += 3
     system.figures["payments_done"] += 3
 
@@ -152,9 +185,8 @@ def test_two_tabs_of_one_session_pay_at_once(system):
     assert_clean_http(system)
 
 
-def _staff_applies_manual_payment(system, partner_id, amount, outcome):
-    """What an accountant does in the backend: register a payment, post it and match it with
-    the customer's oldest open invoice (then the next, until the payment is used up)."""
+def _staff_registers_payment(system, partner_id, amount):
+    """An accountant registers a cheque in the backend and posts it; return its receivable line."""
     staff = system.staff
     payment_id = staff.call(
         "account.payment",
@@ -175,10 +207,17 @@ def _staff_applies_manual_payment(system, partner_id, amount, outcome):
         "search",
         [("move_id", "=", move_id), ("account_id.account_type", "=", "asset_receivable")],
     )
+    return payment_id, payment_line
+
+
+def _staff_matches_oldest_first(system, partner_id, payment_line, outcome):
+    """What the accountant does next: match the payment with the customer's oldest open
+    invoice, then the next, until the payment is used up."""
+    staff = system.staff
     for _attempt in range(10):
         line = staff.call("account.move.line", "read", payment_line, ["amount_residual"])[0]
         if not line["amount_residual"]:
-            break
+            return
         oldest = staff.call(
             "account.move.line",
             "search",
@@ -200,23 +239,62 @@ def _staff_applies_manual_payment(system, partner_id, amount, outcome):
             if "already reconciled" not in error.message:
                 raise
             outcome["refused"] = outcome.get("refused", 0) + 1
-    outcome["payment_id"] = payment_id
+    raise AssertionError("the manual payment was not matched in 10 attempts")
 
 
 def test_staff_manual_payment_while_portal_payments_land(system):
+    """The race is made to happen: the test holds the customer's invoice lines (a row lock), so
+    every portal post-processing and the accountant's match stop on them at the same time, which
+    the test sees in pg_locks; then it lets them all go at once."""
     customer = system.customers[STAFF]
     before = system.snapshot()
-    payments = amounts(4, "64.10", "12.34")
+    # Three portal payments and the accountant: one request per HTTP worker (the server has 4),
+    # so all of them can wait at once.
+    payments = amounts(3, "64.10", "12.34")
     manual = Decimal("175.25")
     clients = system.clients([STAFF] * len(payments))
-    txs = system.parallel(
-        [partial(start_payment, c, a) for c, a in zip(clients, payments, strict=True)]
-    )
+    payment_id, payment_line = _staff_registers_payment(system, customer["partner_id"], manual)
+    gate = psycopg2.connect(dbname=system.db)
+    observer = psycopg2.connect(dbname=system.db)
+    observer.autocommit = True
     outcome = {}
-    system.parallel(
-        [partial(finish_payment, client) for client in clients]
-        + [partial(_staff_applies_manual_payment, system, customer["partner_id"], manual, outcome)]
-    )
+    try:
+        with hold_post_process_cron(system):
+            txs = system.parallel(
+                [partial(start_payment, c, a) for c, a in zip(clients, payments, strict=True)]
+            )
+            sql(
+                gate,
+                "SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE",
+                [tuple(line for line in _open_invoice_lines(system, customer))],
+            )
+            with ThreadPoolExecutor(max_workers=len(clients) + 1) as pool:
+                futures = [pool.submit(finish_payment, client) for client in clients]
+                futures.append(
+                    pool.submit(
+                        _staff_matches_oldest_first,
+                        system,
+                        customer["partner_id"],
+                        payment_line,
+                        outcome,
+                    )
+                )
+                try:
+                    waiting = wait_for(
+                        "every portal payment and the accountant waiting on the same invoices",
+                        lambda: _all_waiting(observer, gate, len(futures)),
+                        RACE_WITHIN,
+                    )
+                finally:
+                    gate.rollback()  # the race starts, or the test fails without hanging
+                for future in futures:
+                    future.result(timeout=240)
+    finally:
+        gate.rollback()
+        gate.close()
+        observer.close()
+    assert len(waiting) == len(payments) + 1
+    _held(system, waiting)
     system.figures["payments_in_parallel"] += len(txs) + 1
     system.figures["payments_done"] += len(txs) + 1
 
@@ -226,7 +304,7 @@ def test_staff_manual_payment_while_portal_payments_land(system):
         "account.move.line",
         "search_read",
         [
-            ("payment_id", "=", outcome["payment_id"]),
+            ("payment_id", "=", payment_id),
             ("account_id.account_type", "=", "asset_receivable"),
         ],
         ["amount_residual"],
@@ -236,3 +314,30 @@ def test_staff_manual_payment_while_portal_payments_land(system):
     expected, _left = expected_residuals(before, customer["invoice_ids"], total)
     assert actual_residuals(system, customer["invoice_ids"]) == expected
     assert_clean_http(system)
+
+
+def _held(system, waiting):
+    figures = system.figures
+    figures["requests_held_at_once"] = max(figures.get("requests_held_at_once", 0), len(waiting))
+
+
+def _at_least_waiting(observer, gate, count):
+    waiting = waiting_on(observer, gate.get_backend_pid())
+    return waiting if len(waiting) >= count else None
+
+
+def _all_waiting(observer, gate, count):
+    waiting = waiting_on(observer, gate.get_backend_pid())
+    return waiting if len(waiting) == count else None
+
+
+def _open_invoice_lines(system, customer):
+    return system.staff.call(
+        "account.move.line",
+        "search",
+        [
+            ("move_id", "in", customer["invoice_ids"]),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("reconciled", "=", False),
+        ],
+    )

@@ -1,6 +1,10 @@
-"""Property 5: a worker killed with SIGKILL in the middle of payments leaves the database
-consistent, and after a post-processing cron run every confirmed transaction has exactly one
-payment, applied oldest first."""
+"""Property 5: a worker killed with SIGKILL in the middle of a payment leaves the database
+consistent, and the payment is then completed exactly once, applied oldest first.
+
+``test_worker_killed_inside_post_processing`` is deterministic: the test holds a row lock that
+the post-processing needs, sees (pg_locks) the worker blocked there after it wrote the payment,
+kills that worker and checks what PostgreSQL kept. ``test_worker_killed_during_payment_burst``
+kills workers at whatever point of a burst of payments they are in, once per phase."""
 
 import os
 import signal
@@ -9,11 +13,28 @@ import time
 from decimal import Decimal
 from functools import partial
 
+import psycopg2
 import requests
 from system_client import RpcError
-from system_scenarios import actual_residuals, amounts, assert_clean_http, expected_residuals
+from system_scenarios import (
+    actual_residuals,
+    amounts,
+    assert_clean_http,
+    expected_residuals,
+    hold_post_process_cron,
+    sql,
+    start_payment,
+    wait_for,
+    waiting_on,
+)
 
+# Customers of the seed no other scenario pays for (test_concurrency.py uses 0 to 9); the
+# deterministic test runs first and each test compares with its own snapshot.
+LOCKED_PARTNER = 10
 CRASH_PARTNERS = (10, 11)
+# Every wait of these tests is bounded and fails on timeout.
+BLOCKED_WITHIN = 60
+RECOVERED_WITHIN = 90
 PAYMENTS_PER_PARTNER = 4
 KILLS_PER_PHASE = 1
 
@@ -65,6 +86,119 @@ def _killer(system, stop, kills, limit):
             time.sleep(0.02)
 
 
+def _serving(system, count):
+    """The HTTP workers serving a request right now, when there are ``count`` of them."""
+    serving = system.server.workers_serving()
+    return serving if len(serving) == count else None
+
+
+def _server_is_up(system):
+    try:
+        return requests.get(f"{system.url}/web/login", timeout=10).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _kill_inside_post_processing(system, client, tx_id, customer):
+    """Block the status poll of ``tx_id`` on a row lock inside the allocation, SIGKILL its
+    worker there, release the lock; return once PostgreSQL ended the dead worker's session."""
+    holder = psycopg2.connect(dbname=system.db)
+    observer = psycopg2.connect(dbname=system.db)
+    observer.autocommit = True
+    try:
+        # The rows the allocation locks: the customer's open receivable lines.
+        locked = sql(
+            holder,
+            "SELECT l.id FROM account_move_line l JOIN account_account a ON a.id = l.account_id"
+            " WHERE l.partner_id = %s AND a.account_type = 'asset_receivable'"
+            " AND NOT l.reconciled AND l.parent_state = 'posted' ORDER BY l.id FOR UPDATE OF l",
+            [customer["partner_id"]],
+        )
+        assert locked, "the customer has no open receivable line to lock"
+        outcome = {}
+
+        def poll():
+            try:
+                outcome["result"] = client.jsonrpc("/payment/status/poll", {"csrf_token": None})
+            except requests.RequestException as error:  # the worker died under the request
+                outcome["error"] = error
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        [(backend, query)] = wait_for(
+            "the status poll blocked on the test's lock",
+            lambda: waiting_on(observer, holder.get_backend_pid()),
+            BLOCKED_WITHIN,
+        )
+        # Blocked in the allocation's lock of the invoice lines, after it wrote the payment
+        # (uncommitted: seen as the table lock its insert took).
+        assert "account_move_line" in query and "FOR UPDATE" in query, query
+        # The only request in flight is the poll: the worker serving it is the one blocked (if
+        # another one died, the blocked session would complete the payment, checked below).
+        [worker] = wait_for("one HTTP worker serving", partial(_serving, system, 1), BLOCKED_WITHIN)
+        assert sql(
+            observer,
+            "SELECT count(*) FROM pg_locks WHERE pid = %s AND mode = 'RowExclusiveLock'"
+            " AND relation = 'account_payment'::regclass",
+            [backend],
+        ) == [(1,)]
+
+        os.kill(worker.pid, signal.SIGKILL)
+        system.figures["faults_injected"] += 1
+        poller.join(timeout=BLOCKED_WITHIN)
+        assert not poller.is_alive()
+        assert "error" in outcome, f"the poll was answered: {outcome}"
+        holder.rollback()  # PostgreSQL then finds the client gone and rolls its work back
+        wait_for(
+            "PostgreSQL ended the killed worker's session",
+            lambda: not sql(observer, "SELECT 1 FROM pg_stat_activity WHERE pid = %s", [backend]),
+            BLOCKED_WITHIN,
+        )
+        # Nothing of the killed post-processing was kept (the cron is held by the caller).
+        assert sql(
+            observer,
+            "SELECT t.is_post_processed, t.payment_id, count(p.id) FROM payment_transaction t"
+            " LEFT JOIN account_payment p ON p.payment_transaction_id = t.id"
+            " WHERE t.id = %s GROUP BY t.id",
+            [tx_id],
+        ) == [(False, None, 0)]
+    finally:
+        holder.rollback()
+        holder.close()
+        observer.close()
+
+
+def test_worker_killed_inside_post_processing(system):
+    customer = system.customers[LOCKED_PARTNER]
+    before = system.snapshot()
+    client = system.client(LOCKED_PARTNER)
+    amount = "123.45"
+    with hold_post_process_cron(system):
+        tx = start_payment(client, amount)
+        [tx_id] = system.staff.call(
+            "payment.transaction", "search", [("reference", "=", tx["reference"])]
+        )
+        _kill_inside_post_processing(system, client, tx_id, customer)
+        assert actual_residuals(system, customer["invoice_ids"]) == {
+            move_id: before[move_id][1] for move_id in customer["invoice_ids"]
+        }, "the killed post-processing changed an invoice"
+
+    # The customer's browser polls again (another worker): the payment completes, once.
+    wait_for("the server answers again", lambda: _server_is_up(system), RECOVERED_WITHIN)
+    status = client.poll(deadline=RECOVERED_WITHIN)
+    assert status["state"] == "done"
+    system.run_cron()
+    payments = system.staff.call(
+        "account.payment", "search_read", [("payment_transaction_id", "=", tx_id)], ["amount"]
+    )
+    assert [payment["amount"] for payment in payments] == [float(amount)]
+    system.figures["payments_done"] += 1
+    assert system.check(before, system.partner_ids(LOCKED_PARTNER), converged=True) == []
+    expected, _left = expected_residuals(before, customer["invoice_ids"], Decimal(amount))
+    assert actual_residuals(system, customer["invoice_ids"]) == expected
+    assert_clean_http(system)
+
+
 def test_worker_killed_during_payment_burst(system):
     contacts = [system.customers[index]["contact_id"] for index in CRASH_PARTNERS]
     before = system.snapshot()
@@ -81,6 +215,7 @@ def test_worker_killed_during_payment_burst(system):
 
     kills = []
     for phase in ("start", "finish"):
+        already = len(kills)
         stop = threading.Event()
         killer = threading.Thread(
             target=_killer, args=(system, stop, kills, len(kills) + KILLS_PER_PHASE)
@@ -94,18 +229,12 @@ def test_worker_killed_during_payment_burst(system):
         finally:
             stop.set()
             killer.join(timeout=70)
+        assert len(kills) - already == KILLS_PER_PHASE, f"no worker killed in the {phase} phase"
     system.figures["faults_injected"] += len(kills)
     system.figures["payments_in_parallel"] += len(jobs)
-    assert kills, "no worker was caught serving a request"
 
     # The master replaces the killed workers; the server answers again.
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{system.url}/web/login", timeout=10).status_code == 200:
-                break
-        except requests.RequestException:
-            time.sleep(0.5)
+    wait_for("the server answers again", lambda: _server_is_up(system), RECOVERED_WITHIN)
     system.run_cron()
     assert system.check(before, system.partner_ids(*CRASH_PARTNERS), converged=True) == []
 

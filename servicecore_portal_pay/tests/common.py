@@ -14,6 +14,23 @@ from odoo import Command, fields
 from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 
 
+def transaction_params(context, provider_id, payment_method_id, **overrides):
+    """What the payment form rendered with ``context`` (PaymentHttpCommon._get_payment_context)
+    posts to the transaction route (see payment_form.js), with ``overrides``."""
+    return {
+        "provider_id": provider_id,
+        "payment_method_id": payment_method_id,
+        "token_id": None,
+        "amount": context["amount"],
+        "flow": "direct",
+        "tokenization_requested": False,
+        "landing_route": context["landing_route"],
+        "is_validation": False,
+        "access_token": context["access_token"],
+        **overrides,
+    }
+
+
 class PortalPayCommon(AccountPaymentCommon):
     """A company in USD and a customer company, "Summit HVAC", with:
 

@@ -31,7 +31,10 @@ class TestPortalPayAccess(PortalPayBackendCommon):
         action = payment.action_portal_pay_view_transaction()
         self.assertEqual(action["res_id"], self.tx.id)
         self.assertEqual(self.tx.invoice_ids, self.inv_a | self.inv_b)
-        self.assertEqual(self.tx.payment_id, self.tx.payment_id)
+        self.assertEqual(
+            self.env["account.payment"].search([("payment_transaction_id", "=", self.tx.id)]),
+            payment,
+        )
         manual = self._manual_payment(10.00).with_user(self.accountant)
         action = manual.action_portal_pay_apply_wizard()
         self.env["portal.pay.apply.wizard"].with_user(self.accountant).browse(

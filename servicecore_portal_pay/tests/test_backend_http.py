@@ -2,31 +2,48 @@
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from odoo.addons.payment.tests.http_common import PaymentHttpCommon
+from odoo.addons.servicecore_portal_pay import const
+
 from .backend_common import PortalPayBackendCommon
+from .common import transaction_params
 
 
 @tagged("post_install", "-at_install")
-class TestPortalPayBackendHttp(PortalPayBackendCommon, HttpCase):
+class TestPortalPayBackendHttp(PortalPayBackendCommon, PaymentHttpCommon, HttpCase):
+    def _post_transaction(self, params):
+        response = self.url_open(
+            const.TRANSACTION_ROUTE,
+            json={"jsonrpc": "2.0", "method": "call", "id": 0, "params": params},
+        )
+        self.assertEqual(response.status_code, 200)
+        return response.json()
+
     def test_disabled_page_redirects_and_route_refuses(self):
-        self.company.portal_pay_enabled = False
         self.authenticate("spp_dana", "spp_dana")
-        response = self.url_open("/my/payment", allow_redirects=False)
+        # A valid request, made while the company still offers the page.
+        context = self._get_payment_context(self.url_open(f"{const.PAGE_ROUTE}?amount=10.00"))
+        params = transaction_params(context, self.provider.id, self.payment_method_id)
+        count = self.env["payment.transaction"].search_count([])
+
+        self.company.portal_pay_enabled = False
+        response = self.url_open(const.PAGE_ROUTE, allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertTrue(response.headers["Location"].endswith("/my"))
-        count = self.env["payment.transaction"].search_count([])
-        response = self.make_jsonrpc_request_raw("/my/payment/transaction", {"amount": "10.00"})
-        self.assertIn("error", response)
+        refused = self._post_transaction(params)
+        self.assertIn("error", refused)
+        self.assertEqual(refused["error"]["data"]["name"], "werkzeug.exceptions.Forbidden")
         self.assertEqual(self.env["payment.transaction"].search_count([]), count)
 
-    def make_jsonrpc_request_raw(self, route, params):
-        response = self.url_open(
-            route,
-            data=__import__("json").dumps({"jsonrpc": "2.0", "method": "call", "params": params}),
-            headers={"Content-Type": "application/json"},
+        # The same request once the company offers the page again: only the switch refused it.
+        self.company.portal_pay_enabled = True
+        accepted = self._post_transaction(params)
+        self.assertNotIn("error", accepted)
+        self.assertEqual(self.env["payment.transaction"].search_count([]), count + 1)
+        tx = self.env["payment.transaction"].search(
+            [("reference", "=", accepted["result"]["reference"])]
         )
-        if response.status_code == 403:
-            return {"error": "forbidden"}
-        return response.json()
+        self.assertTrue(tx.portal_pay_account)
 
     def test_receipt_download_payer_only(self):
         tx = self._portal_pay_confirm(50.00)
