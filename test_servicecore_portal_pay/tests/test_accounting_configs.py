@@ -393,6 +393,38 @@ class TestAccountingConfigs(DemoPortalPayCommon):
         self.assertResiduals({inv_100: "100.00", inv_200: "0.00", inv_300: "0.00"})
         self.assertEqual(inv_100.payment_state, "blocked")
 
+    def test_invoice_covered_by_a_payment_without_entry_is_not_paid_twice(self):
+        """Issue 10, item 4: an invoice matched with a payment that has no journal entry yet
+        (Odoo 19's "In Payment", e.g. a bank transfer registered before its statement) shows "In
+        payment", is left out of the balance and is not paid again."""
+        inv_100, inv_200, inv_300 = self._create_standard_invoices()
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 100.0,
+            }
+        )
+        inv_100.matched_payment_ids = payment
+        # What Odoo 19 does when the journal's method has no outstanding account (accounting
+        # apps): the payment is in process without any journal entry.
+        payment.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE account_payment SET state = 'in_process', move_id = NULL WHERE id = %s",
+            [payment.id],
+        )
+        payment.invalidate_recordset()
+        self.assertFalse(payment.move_id)
+
+        page = self._page()
+        rows = self._rows_naming(page, inv_100.name)
+        self.assertTrue(any("In payment" in row for row in rows), rows)
+        self.assertEqual(self._balance(page), Decimal("500.00"))
+
+        self._pay_through_the_portal("500.00")
+        self.assertResiduals({inv_100: "100.00", inv_200: "0.00", inv_300: "0.00"})
+
     # === 6. PAYMENTS IN PROGRESS === #
 
     def _assert_processing(self, tree, amount):
