@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make test: setup, a fresh test database with the addons installed, then the whole suite
-# (addon tests, then the system tests under tests/).
-# Extra arguments go to pytest (e.g. scripts/test.sh -k allocation).
+# (addon tests, then the system tests under tests/), then Odoo's own payment, payment_stripe and
+# account_payment suites on a second database with the addon installed.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k allocation); with them, Odoo's suites
+# run only if ODOO_SUITES=1.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 bash "$ROOT/scripts/setup.sh"
@@ -38,6 +40,37 @@ if [[ $rc -eq 5 ]]; then
 fi
 if [[ $rc -eq 0 && "${CI:-}" == "true" ]] && grep -Eq '^=+ .*[0-9]+ skipped' "$STATE_DIR/pytest.log"; then
     echo "Skipped tests in CI are failures (see the 'SKIPPED' lines above)." >&2
-    exit 1
+    rc=1
+fi
+
+# Odoo's own suites with the addon installed: integrators, OCA's CI and Odoo's runbot run every
+# installed module's tests, so the addon must not break them. A database of its own, with only
+# the addon (not the test addon and its Demo provider), installed with the tests of the three
+# modules it extends; Odoo prints one result line, which decides.
+odoo_suites() {
+    local db="${TEST_DB}_odoo" log="$STATE_DIR/odoo-suites.log" started result
+    log "Odoo's own suites (/payment, /payment_stripe, /account_payment) on $db"
+    started=$(date +%s)
+    dropdb --if-exists "$db"
+    odoo_bin -d "$db" -i "$ADDONS" --without-demo --http-port="$HTTP_PORT" \
+        --test-tags /payment,/payment_stripe,/account_payment --stop-after-init \
+        --log-level=test > "$log" 2>&1
+    local odoo_rc=$?
+    result=$(grep -Eo '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$log" | tail -n 1)
+    grep -E ' (ERROR|CRITICAL) .*(FAIL|ERROR): ' "$log" >&2
+    # Odoo's own conditional skips (e.g. a payment test that does not apply once
+    # account_payment is installed) are listed, not hidden.
+    grep -Eo 'skipped [A-Za-z_.]+ : .*' "$log" | sed 's/^/    /' >&2
+    echo "Odoo's own suites: ${result:-no result line} ($(($(date +%s) - started)) s, log: $log)"
+    if [[ $odoo_rc -ne 0 || -z "$result" || ! "$result" =~ ^0\ failed,\ 0\ error ||
+        "$result" =~ of\ 0\ tests ]]; then
+        echo "Odoo's own suites failed with the addon installed (exit $odoo_rc)." >&2
+        return 1
+    fi
+}
+if [[ $# -eq 0 || "${ODOO_SUITES:-0}" == "1" ]]; then
+    odoo_suites || rc=1
+else
+    log "Odoo's own suites not run for a subset (ODOO_SUITES=1 runs them too)"
 fi
 exit "$rc"

@@ -3,7 +3,7 @@ import time
 
 import requests
 
-from odoo import api, models
+from odoo import models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.payment_stripe import utils as stripe_utils
@@ -17,31 +17,29 @@ class PaymentProvider(models.Model):
 
     # === BUSINESS METHODS - STRIPE WEBHOOK === #
 
-    @api.model
-    def _portal_pay_stripe_signers(self, payload, header):
-        """Return the Stripe providers whose webhook secret signed this webhook delivery.
+    def _portal_pay_stripe_verify_webhook(self, payload, header):
+        """Check that this provider's webhook secret signed a Stripe webhook delivery.
 
-        Every Stripe provider that is not disabled is a candidate (one per company), so the
-        delivery is authenticated before its body is read to find the transaction.
+        Unlike payment_stripe's own check, there is no delivery without a secret (fail closed),
+        any ``v1`` signature of the header may match (secret rotation), the timestamp may be at
+        most `const.STRIPE_WEBHOOK_TOLERANCE` seconds off both ways, and the cost is bounded
+        (see `webhook_signature`).
 
         :param bytes payload: the raw request body
         :param str header: the ``Stripe-Signature`` header
-        :return: the providers, not empty
-        :rtype: payment.provider
-        :raise webhook_signature.SignatureError: if no provider has a webhook secret (fail
-            closed), the header is malformed, or no secret signed the delivery in time
+        :return: None
+        :raise webhook_signature.SignatureError: if the provider has no webhook secret, the
+            header is malformed, or the delivery was not signed in time with the secret
         """
-        providers = self.sudo().search([("code", "=", "stripe"), ("state", "!=", "disabled")])
-        keyed = [(provider, stripe_utils.get_webhook_secret(provider)) for provider in providers]
-        keyed = [(provider, secret) for provider, secret in keyed if secret]
-        matched = webhook_signature.verify(
+        self.ensure_one()
+        secret = stripe_utils.get_webhook_secret(self.sudo())
+        webhook_signature.verify(
             payload,
             header,
-            [secret for _provider, secret in keyed],
+            [secret] if secret else [],
             now=time.time(),
             tolerance=const.STRIPE_WEBHOOK_TOLERANCE,
         )
-        return self.sudo().browse([keyed[index][0].id for index in matched])
 
     # === BUSINESS METHODS - STRIPE API REQUESTS === #
 

@@ -8,6 +8,7 @@ payment_stripe's own URL with real `Stripe-Signature` headers.
 import json
 import time
 from datetime import timedelta
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 import stripe
@@ -37,6 +38,13 @@ TX_LOGGERS = (
     "odoo.addons.servicecore_portal_pay.models.payment_provider",
     CONTROLLER_LOGGER,
 )
+
+
+def _signatures(payload, count, secret=SECRET):
+    """A header with ``count`` ``v1`` entries, the one signed with ``secret`` last."""
+    now = int(time.time())
+    wrong = [f"v1={index:064x}" for index in range(count - 1)]
+    return ",".join([f"t={now}", *wrong, f"v1={signature(payload, secret, now)}"])
 
 
 class StripePortalPayCase(PortalPayCommon, HttpCase):
@@ -500,12 +508,11 @@ class TestStripeWebhook(StripePortalPayCase):
                     self.assertEqual(response.status_code, 400)
         self.assertNothingApplied(tx)
 
-    def test_verified_on_raw_body_before_parsing(self):
+    def test_garbage_is_400_and_the_raw_body_is_verified(self):
         tx, intent_id, _event = self._succeeded_event()
         garbage = b"{not json"
-        # Unsigned garbage is refused as unauthenticated, before any parsing.
-        self.assertEqual(self._deliver(None, payload=garbage, secret=OLD_SECRET).status_code, 403)
-        # Signed garbage (only Stripe could send it) is a bad request, not a server error.
+        # Not JSON, signed or not, is a bad request, not a server error.
+        self.assertEqual(self._deliver(None, payload=garbage, secret=OLD_SECRET).status_code, 400)
         self.assertEqual(self._deliver(None, payload=garbage).status_code, 400)
         # The body is verified byte for byte: the same JSON re-serialized is another body.
         event = self.fake.event("payment_intent.succeeded", intent_id)
@@ -514,6 +521,57 @@ class TestStripeWebhook(StripePortalPayCase):
         response = self._deliver(event, payload=reformatted, header=sign(payload, SECRET))
         self.assertEqual(response.status_code, 403)
         self.assertNothingApplied(tx)
+
+    def test_each_delivery_verified_once(self):
+        tx, _intent_id, event = self._succeeded_event()
+        with (
+            patch.object(webhook_signature, "verify", wraps=webhook_signature.verify) as verify,
+            patch.object(
+                webhook_signature, "compute_signature", wraps=webhook_signature.compute_signature
+            ) as compute,
+        ):
+            self.assertEqual(self._deliver(event).status_code, 200)
+        self.assertEqual((verify.call_count, compute.call_count), (1, 1))
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
+
+    def test_flood_refused_before_the_body_is_read(self):
+        # Issue 11: a multi-megabyte body with thousands of v1 entries (no secret needed) once
+        # cost seconds of CPU. Refused on its announced length and header, nothing computed.
+        tx, _intent_id, event = self._succeeded_event()
+        body = json.dumps({**event, "padding": "x" * (4 * 1024 * 1024)}).encode()
+        now = int(time.time())
+        # Short entries: about 20 KB of header, which proxies and Odoo's server let through.
+        flood = f"t={now}," + ",".join(f"v1={index:x}" for index in range(3000))
+        small = json.dumps(event).encode()
+        cases = (
+            ("4 MB body, 3000 signatures", body, flood, 413),
+            ("4 MB body, signed", body, sign(body, SECRET), 413),
+            ("small body, 3000 signatures", small, flood, 400),
+            ("one signature too many", small, _signatures(small, 6), 400),
+        )
+        with patch.object(
+            webhook_signature, "compute_signature", wraps=webhook_signature.compute_signature
+        ) as compute:
+            for name, payload, header, status in cases:
+                with self.subTest(name):
+                    self.assertEqual(
+                        self._deliver(None, payload=payload, header=header).status_code, status
+                    )
+            # A body of unknown length (chunked upload) cannot be bounded before reading it.
+            with mute_logger(*TX_LOGGERS):
+                response = self.url_open(
+                    WEBHOOK_URL,
+                    data=iter([small]),
+                    headers={"Content-Type": "application/json", "Stripe-Signature": flood},
+                )
+            self.assertEqual(response.status_code, 411)
+        self.assertEqual(compute.call_count, 0, "no HMAC computed for a refused delivery")
+        self.assertNothingApplied(tx)
+        # At the limits (five v1 entries, the right one last), a real delivery goes through.
+        self.assertEqual(self._deliver(event, header=_signatures(small, 5)).status_code, 200)
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
 
     def test_out_of_order_failure_does_not_undo_done(self):
         tx, intent_id, succeeded = self._succeeded_event()
@@ -784,35 +842,60 @@ class TestWebhookSignature(TransactionCase):
     """The pure verification agrees with Stripe's own library (stripe-python)."""
 
     def test_agrees_with_stripe_library(self):
+        """Every header stripe-python accepts or refuses, compared with the addon's verdict.
+
+        Where they differ, the addon is stricter on purpose, and each such case is listed with
+        its reason; nothing stripe-python refuses is accepted.
+        """
         payload = b'{"id": "evt_1", "type": "payment_intent.succeeded"}'
         now = int(time.time())
         good = signature(payload, SECRET, now)
-        old = signature(payload, SECRET, now - 400)
-        cases = {
-            f"t={now},v1={good}": True,
-            f"t={now},v1={'0' * 64},v1={good}": True,
-            f"t={now},v1={good},v1={'0' * 64}": True,
-            f"t={now},v0=abc,v1={good}": True,
-            f"t={now},v1={signature(payload, OLD_SECRET, now)}": False,
-            f"t={now - 400},v1={old}": False,
-            f"t={now}": False,
-            f"v1={good}": False,
-            "garbage": False,
-            "": False,
+        zeros = "0" * 64
+        big = b'{"id": "evt_1", "padding": "' + b"x" * webhook_signature.MAX_PAYLOAD_BYTES + b'"}'
+        # (payload, header, secret) -> (stripe-python accepts, the addon accepts)
+        same = {
+            (payload, f"t={now},v1={good}", SECRET): True,
+            (payload, f"t={now},v1={zeros},v1={good}", SECRET): True,
+            (payload, f"t={now},v1={good},v1={zeros}", SECRET): True,
+            (payload, f"t={now},v0=abc,v1={good}", SECRET): True,
+            (payload, _signatures(payload, webhook_signature.MAX_SIGNATURES), SECRET): True,
+            (payload, f"t={now - 299},v1={signature(payload, SECRET, now - 299)}", SECRET): True,
+            (payload, f"t={now},v1={signature(payload, OLD_SECRET, now)}", SECRET): False,
+            (payload, f"t={now - 400},v1={signature(payload, SECRET, now - 400)}", SECRET): False,
+            (payload, f"t={now}", SECRET): False,
+            (payload, f"v1={good}", SECRET): False,
+            (payload, "garbage", SECRET): False,
+            (payload, "", SECRET): False,
+            (payload, f"t={now},v1={good}", None): False,
         }
-        for header, authentic in cases.items():
-            with self.subTest(header=header):
+        stricter = {
+            # Stripe's library has no limit on the future; the addon refuses clock skew beyond
+            # the tolerance both ways (a delivery "from the future" can be replayed longer).
+            (payload, f"t={now + 400},v1={signature(payload, SECRET, now + 400)}", SECRET),
+            # It reads the first ``t`` of a repeated one; the addon refuses the ambiguity.
+            (payload, f"t={now},t={now - 9999},v1={good}", SECRET),
+            # It skips entries without ``=``; the addon refuses a header Stripe never sends.
+            (payload, f"t={now},v1={good},junk", SECRET),
+            # It compares any number of ``v1``; the addon at most MAX_SIGNATURES (cost bound).
+            (payload, _signatures(payload, webhook_signature.MAX_SIGNATURES + 1), SECRET),
+            # It verifies a body of any size; the addon refuses more than MAX_PAYLOAD_BYTES.
+            (big, f"t={now},v1={signature(big, SECRET, now)}", SECRET),
+        }
+        cases = {case: (authentic, authentic) for case, authentic in same.items()}
+        cases.update(dict.fromkeys(stricter, (True, False)))
+        for (body, header, secret), expected in cases.items():
+            with self.subTest(header=header[:80], size=len(body), secret=secret):
                 try:
-                    stripe.WebhookSignature.verify_header(payload, header, SECRET, tolerance=300)
+                    stripe.WebhookSignature.verify_header(body, header, secret, tolerance=300)
                     stripe_says = True
                 except stripe.SignatureVerificationError:
                     stripe_says = False
                 try:
-                    webhook_signature.verify(payload, header, [SECRET], now, 300)
+                    webhook_signature.verify(body, header, [secret] if secret else [], now, 300)
                     we_say = True
                 except webhook_signature.SignatureError:
                     we_say = False
-                self.assertEqual((stripe_says, we_say), (authentic, authentic))
+                self.assertEqual((stripe_says, we_say), expected)
 
     def test_status_per_failure(self):
         payload = b"{}"
@@ -826,9 +909,20 @@ class TestWebhookSignature(TransactionCase):
                 webhook_signature.parse_header(header)
         with self.assertRaises(webhook_signature.InvalidSignature) as invalid:
             webhook_signature.verify(payload, f"t={now},v1=ab", [SECRET], now, 300)
+        with self.assertRaises(webhook_signature.PayloadTooLarge) as too_large:
+            webhook_signature.check_payload_size(webhook_signature.MAX_PAYLOAD_BYTES + 1)
+        with self.assertRaises(webhook_signature.LengthRequired) as no_length:
+            webhook_signature.check_payload_size(None)
+        webhook_signature.check_payload_size(webhook_signature.MAX_PAYLOAD_BYTES)
         self.assertEqual(
-            [missing.exception.status, malformed.exception.status, invalid.exception.status],
-            [403, 400, 403],
+            [
+                missing.exception.status,
+                malformed.exception.status,
+                invalid.exception.status,
+                too_large.exception.status,
+                no_length.exception.status,
+            ],
+            [403, 400, 403, 413, 411],
         )
         self.assertEqual(
             webhook_signature.verify(
