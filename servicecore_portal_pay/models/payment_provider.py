@@ -45,13 +45,15 @@ class PaymentProvider(models.Model):
 
     def _send_api_request(self, method, endpoint, *, idempotency_key=None, **kwargs):
         """Override of `payment` to retry once a Stripe POST that carries an idempotency key when
-        Stripe gave no definitive answer.
+        Stripe's API gave no answer.
 
         A timeout or a dropped connection may hide a request Stripe executed (for a saved card:
-        a charge). Stripe answers a repeated key with the saved result instead of executing
-        again, so one retry with the same key recovers the answer without charging twice; a
-        customer retrying by hand would start a new attempt with a new key. Refusals (4xx) are
-        final and not retried.
+        a charge), and an outage page from the edge or an unreadable body is not Stripe's
+        answer. Stripe saves the answer of every request it began executing under its key and
+        replays it, so one retry with the same key recovers the answer without charging twice;
+        a customer retrying by hand would start a new attempt with a new key. An answer of
+        Stripe's API (JSON), refusal or ``500`` alike, is final: Stripe would replay it for the
+        key.
         """
         if self.code != "stripe" or method != "POST" or not idempotency_key:
             return super()._send_api_request(
@@ -66,12 +68,12 @@ class PaymentProvider(models.Model):
             if (
                 isinstance(cause, requests.exceptions.HTTPError)
                 and cause.response is not None
-                and cause.response.status_code < 500
+                and "json" in (cause.response.headers.get("Content-Type") or "")
             ):
                 raise
             _logger.warning(
-                "Stripe request POST %s got no definitive answer (%s); retrying once with the "
-                "same idempotency key",
+                "Stripe request POST %s got no answer from Stripe's API (%s); retrying once with "
+                "the same idempotency key",
                 endpoint,
                 error,
             )

@@ -664,9 +664,10 @@ class TestStripeFaults(StripePortalPayCase):
     """Issue 5 §4: Stripe timing out, failing, answering garbage or unreachable."""
 
     def test_intent_creation_faults_give_a_clear_message(self):
-        # PaymentIntent creation carries an idempotency key, so a failure without a definitive
-        # answer is retried once with the same key: two faults in a row reach the customer.
-        # Customer creation has no key and is not retried.
+        # PaymentIntent creation carries an idempotency key, so a failure without an answer of
+        # Stripe's API is retried once with the same key: two faults in a row reach the
+        # customer. A 500 of Stripe's API is its answer for the key (Stripe would replay it):
+        # not retried. Customer creation has no key and is not retried.
         # Five failed payments in a row, then a sixth: more than the default attempt limits
         # allow (test_throttle.py), which are not under test here.
         self.company.write(
@@ -675,8 +676,9 @@ class TestStripeFaults(StripePortalPayCase):
         for kind, path, attempts in (
             ("timeout", "payment_intents", 2),
             ("connection", "payment_intents", 2),
-            ("5xx", "payment_intents", 2),
+            ("outage", "payment_intents", 2),
             ("non_json", "payment_intents", 2),
+            ("5xx", "payment_intents", 1),
             ("non_json", "customers", 1),
         ):
             with self.subTest(kind=kind, path=path):
@@ -758,7 +760,8 @@ class TestStripeFaults(StripePortalPayCase):
         for kind, expected in (
             ("timeout", "Could not establish the connection"),
             ("connection", "Could not establish the connection"),
-            ("5xx", "Stripe is not available right now (HTTP 503)"),
+            ("outage", "Stripe is not available right now (HTTP 503)"),
+            ("5xx", "An unknown error occurred while processing the request."),
             ("non_json", "Stripe sent an answer that could not be read"),
         ):
             with self.subTest(kind=kind):
