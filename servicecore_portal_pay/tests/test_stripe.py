@@ -111,10 +111,11 @@ class StripePortalPayCase(PortalPayCommon, HttpCase):
 
     # === THE CUSTOMER'S SIDE === #
 
-    def _open_payment_form(self, amount):
+    def _open_payment_form(self, amount, currency=None):
         """GET /my/payment?amount=X as the payer; return the form's context and Stripe option."""
         self.authenticate("portal_payer", "portal_payer")
-        response = self.url_open(f"{const.PAGE_ROUTE}?amount={amount}")
+        query = f"amount={amount}" + (f"&currency_id={currency.id}" if currency else "")
+        response = self.url_open(f"{const.PAGE_ROUTE}?{query}")
         self.assertEqual(response.status_code, 200, response.text[:500])
         tree = html.fromstring(response.content)
         (form,) = tree.xpath('//form[@id="o_payment_form"]')
@@ -130,6 +131,7 @@ class StripePortalPayCase(PortalPayCommon, HttpCase):
             "/@data-payment-option-id"
         )
         return {
+            "offers_to_save_card": bool(tree.xpath("//input[@name='o_payment_tokenize_checkbox']")),
             "token_ids": [int(token) for token in tokens],
             "amount": form.get("data-amount"),
             "access_token": form.get("data-access-token"),
@@ -139,9 +141,9 @@ class StripePortalPayCase(PortalPayCommon, HttpCase):
             "payment_method_id": int(options[0].get("data-payment-option-id")),
         }
 
-    def _submit(self, form):
+    def _submit(self, form, save_card=False):
         """What the payment form posts to the transaction route for a card (direct flow)."""
-        self.assertEqual(form["transaction_route"], const.TRANSACTION_ROUTE)
+        self.assertTrue(form["transaction_route"].startswith(const.TRANSACTION_ROUTE))
         return self.make_jsonrpc_request(
             form["transaction_route"],
             {
@@ -150,15 +152,15 @@ class StripePortalPayCase(PortalPayCommon, HttpCase):
                 "token_id": None,
                 "amount": float(form["amount"]),
                 "flow": "direct",
-                "tokenization_requested": False,
+                "tokenization_requested": save_card,
                 "landing_route": form["landing_route"],
                 "is_validation": False,
                 "access_token": form["access_token"],
             },
         )
 
-    def _start_payment(self, amount="300.33"):
-        processing_values = self._submit(self._open_payment_form(amount))
+    def _start_payment(self, amount="300.33", save_card=False, currency=None):
+        processing_values = self._submit(self._open_payment_form(amount, currency), save_card)
         tx = self.env["payment.transaction"].search(
             [("reference", "=", processing_values["reference"])]
         )
@@ -340,16 +342,17 @@ class TestStripeFlow(StripePortalPayCase):
 
     # === SAVED CARD (token flow: Stripe charges during the transaction request) === #
 
-    def _pay_with_saved_card(self, amount="300.33"):
+    def _pay_with_saved_card(self, amount="300.33", token=None):
+        token = token or self.token
         form = self._open_payment_form(amount)
-        self.assertIn(self.token.id, form["token_ids"])
+        self.assertIn(token.id, form["token_ids"])
         with mute_logger(*TX_LOGGERS):
             processing_values = self.make_jsonrpc_request(
                 form["transaction_route"],
                 {
                     "provider_id": self.stripe_provider.id,
                     "payment_method_id": None,
-                    "token_id": self.token.id,
+                    "token_id": token.id,
                     "amount": float(form["amount"]),
                     "flow": "token",
                     "tokenization_requested": False,
@@ -405,6 +408,135 @@ class TestStripeFlow(StripePortalPayCase):
         self.assertIn("Your card was declined.", processing_values["state_message"])
         self._post_process()
         self.assertNothingApplied(tx, state="error")
+
+    def test_save_my_card_then_pay_with_it(self):
+        # Make a Payment with "save my card": Stripe keeps the card for the customer
+        # (setup_future_usage), and payment_stripe's webhook fetches the PaymentMethod
+        # (GET payment_methods/{id}) to create the token.
+        form = self._open_payment_form("300.33")
+        self.assertTrue(form["offers_to_save_card"], "Stripe cards can be saved on this page")
+        processing_values = self._submit(form, save_card=True)
+        tx = self.env["payment.transaction"].search(
+            [("reference", "=", processing_values["reference"])]
+        )
+        self.assertTrue(tx.tokenize)
+        (intent_call,) = self.fake.calls_to("POST", "payment_intents")
+        self.assertEqual(intent_call.params["setup_future_usage"], "off_session")
+        customer = intent_call.params["customer"]
+        payment_method = self.fake.add_payment_method(last4="1881")
+        self.fake.settle(tx.provider_reference, "succeeded", payment_method=payment_method)
+        self.fake.calls.clear()
+        response = self._deliver(self.fake.event("payment_intent.succeeded", tx.provider_reference))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            [(call.method, call.path) for call in self.fake.calls],
+            [("GET", f"payment_methods/{payment_method}")],
+        )
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
+        saved = tx.token_id
+        self.assertEqual(
+            (saved.partner_id, saved.provider_ref, saved.stripe_payment_method),
+            (self.payer, customer, payment_method),
+        )
+        self.assertIn("1881", saved.payment_details)
+        self._post_process()
+        tx.invalidate_recordset()
+        self.assertPaidOldestFirst(tx)
+
+        # A later payment with that card: one PaymentIntent confirmed at once, off session,
+        # for the saved customer and card; applied to what is still open, oldest first.
+        later, processing_values = self._pay_with_saved_card("50.02", token=saved)
+        self.assertEqual(processing_values["state"], "done")
+        later_call = self.fake.calls_to("POST", "payment_intents")[-1]
+        self.assertEqual(
+            {key: later_call.params.get(key) for key in ("customer", "payment_method", "confirm")},
+            {"customer": customer, "payment_method": payment_method, "confirm": "True"},
+        )
+        self.assertEqual(later_call.params["amount"], "5002")
+        self._post_process()
+        later.invalidate_recordset()
+        self.assertEqual(f"{later.payment_id.amount:.2f}", "50.02")
+        self.assertResiduals({self.inv_old: "0.00", self.inv_mid: "0.00", self.inv_new: "400.40"})
+
+    def test_3d_secure_then_succeeds(self):
+        # The card asks for 3-D Secure: the PaymentIntent waits in requires_action. The
+        # customer's return (or a requires_action event, which Odoo does not handle) changes
+        # nothing; once authenticated, the payment succeeds and is applied once.
+        tx, _values = self._start_payment("300.33")
+        intent_id = tx.provider_reference
+        self.fake.settle(intent_id, "requires_action")
+        with mute_logger(*TX_LOGGERS):
+            self.url_open(
+                f"/payment/stripe/return?reference={tx.reference}&payment_intent={intent_id}"
+            )
+        response = self._deliver(self.fake.event("payment_intent.requires_action", intent_id))
+        self.assertEqual(response.status_code, 200)
+        self._post_process()
+        self.assertNothingApplied(tx, state="draft")
+
+        self.fake.settle(intent_id, "succeeded")
+        self.assertEqual(
+            self._deliver(self.fake.event("payment_intent.succeeded", intent_id)).status_code, 200
+        )
+        self._post_process()
+        tx.invalidate_recordset()
+        self.assertPaidOldestFirst(tx)
+
+    def test_key_in_use_409_then_the_webhook_applies_the_charge_once(self):
+        # A saved card is charged, but Stripe is still working when Odoo gives up waiting; the
+        # retry with the same key meets the request in progress: 409 idempotency_key_in_use
+        # (nothing executed). The transaction is in error, no second charge; the charge that
+        # went through reaches Odoo by its webhook and is applied once.
+        self.fake.fail_next("still_running", "payment_intents")
+        tx, processing_values = self._pay_with_saved_card()
+        calls = self.fake.calls_to("POST", "payment_intents")
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(calls[0].idempotency_key, calls[1].idempotency_key)
+        self.assertEqual(processing_values["state"], "error")
+        self.assertEqual(len(self.fake.intents), 1, "one PaymentIntent, one charge")
+        self.fake.finish_running()
+        (intent_id,) = self.fake.intents
+        self.assertEqual(self.fake.intents[intent_id]["status"], "succeeded")
+        self.assertEqual(
+            self._deliver(self.fake.event("payment_intent.succeeded", intent_id)).status_code, 200
+        )
+        self._post_process()
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
+        self.assertPaidOldestFirst(tx)
+
+    def test_refund_by_webhook_unallocates_newest_first(self):
+        tx, _values = self._start_payment("300.33")
+        intent_id = tx.provider_reference
+        self.fake.settle(intent_id, "succeeded")
+        self._deliver(self.fake.event("payment_intent.succeeded", intent_id))
+        self._post_process()
+        tx.invalidate_recordset()
+        self.assertPaidOldestFirst(tx)
+
+        # 250.00 refunded from Stripe's dashboard: Stripe posts charge.refunded.
+        self.fake.refund(intent_id, 25000)
+        event = self.fake.charge_event("charge.refunded", intent_id)
+        self.assertEqual(self._deliver(event).status_code, 200)
+        self._post_process()
+        (refund_tx,) = tx.child_transaction_ids
+        self.assertEqual(
+            (refund_tx.operation, refund_tx.state, f"{refund_tx.amount:.2f}"),
+            ("refund", "done", "-250.00"),
+        )
+        # Taken back from the newest invoice first: inv_mid gets its 200.23 back, inv_old 49.77.
+        self.assertResiduals(
+            {self.inv_old: "49.77", self.inv_mid: "250.25", self.inv_new: "400.40"}
+        )
+        self.assertEqual(f"{tx.payment_id.portal_pay_refunded:.2f}", "250.00")
+        # The same notification again creates no second refund.
+        self.assertEqual(self._deliver(event).status_code, 200)
+        self._post_process()
+        self.assertEqual(len(tx.child_transaction_ids), 1)
+        self.assertResiduals(
+            {self.inv_old: "49.77", self.inv_mid: "250.25", self.inv_new: "400.40"}
+        )
 
 
 @tagged("post_install", "-at_install")
