@@ -538,6 +538,51 @@ class TestStripeFlow(StripePortalPayCase):
             {self.inv_old: "49.77", self.inv_mid: "250.25", self.inv_new: "400.40"}
         )
 
+    def test_zero_and_three_decimal_currencies(self):
+        # Items in JPY (no decimals at Stripe) and KWD (three decimals, amounts a multiple of
+        # 10 fils at Stripe) are paid in their currency: the PaymentIntent is in the
+        # currency's smallest unit, the webhook binds on it, the money is applied oldest first.
+        for code, old, new, paid, minor, residuals in (
+            ("JPY", "1200", "3400", "2000", "2000", ("0", "2600")),
+            ("KWD", "12.340", "5.000", "15.340", "15340", ("0.000", "2.000")),
+        ):
+            with self.subTest(code):
+                currency = self.setup_other_currency(code)
+                places = currency.decimal_places
+                inv_old = self._create_customer_invoice(old, due=self._days(-30), currency=currency)
+                inv_new = self._create_customer_invoice(new, due=self._days(5), currency=currency)
+                tx, _values = self._start_payment(paid, currency=currency)
+                self.assertEqual(tx.currency_id, currency)
+                intent_call = self.fake.calls_to("POST", "payment_intents")[-1]
+                self.assertEqual(
+                    (intent_call.params["amount"], intent_call.params["currency"]),
+                    (minor, code.lower()),
+                )
+                self.fake.settle(tx.provider_reference, "succeeded")
+                event = self.fake.event("payment_intent.succeeded", tx.provider_reference)
+                self.assertEqual(self._deliver(event).status_code, 200)
+                self._post_process()
+                tx.invalidate_recordset()
+                self.assertEqual(tx.state, "done")
+                self.assertEqual(f"{tx.payment_id.amount:.{places}f}", paid)
+                (inv_old | inv_new).invalidate_recordset(["amount_residual"])
+                self.assertEqual(
+                    (
+                        f"{inv_old.amount_residual:.{places}f}",
+                        f"{inv_new.amount_residual:.{places}f}",
+                    ),
+                    residuals,
+                )
+        # Stripe refuses a three-decimal amount that does not end in 0: a clear message, the
+        # transaction in error, nothing applied, no retry (Stripe answered).
+        kwd = self.env.ref("base.KWD")
+        self._create_customer_invoice("20.000", due=self._days(10), currency=kwd)
+        self.fake.calls.clear()
+        processing_values = self._submit(self._open_payment_form("10.005", currency=kwd))
+        self.assertEqual(processing_values["state"], "error")
+        self.assertIn("rounded to the nearest ten", processing_values["state_message"])
+        self.assertEqual(len(self.fake.calls_to("POST", "payment_intents")), 1)
+
 
 @tagged("post_install", "-at_install")
 class TestStripeWebhook(StripePortalPayCase):
