@@ -20,7 +20,9 @@ from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.payment import utils as payment_utils
+from odoo.addons.payment_stripe.controllers import main as stripe_main
 from odoo.addons.servicecore_portal_pay import const, webhook_signature
+from odoo.addons.servicecore_portal_pay.controllers.stripe import StripeController
 from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon
 
 from .fake_stripe import API_HOST, FakeStripe, sign, signature
@@ -594,6 +596,23 @@ class TestStripeWebhook(StripePortalPayCase):
         (intent_id,) = set(self.fake.intents) - before
         self.fake.settle(intent_id, "succeeded")
         return tx, intent_id, self.fake.event("payment_intent.succeeded", intent_id)
+
+    def test_hardened_inside_payment_stripes_seam(self):
+        # The addon's check is payment_stripe's own seam, StripeController._verify_signature:
+        # replacing it (as Odoo's own payment_stripe tests do) replaces the addon's check too,
+        # and stock's webhook flow calls it once per delivery for a known transaction.
+        tx, _intent_id, event = self._succeeded_event()
+        with patch.object(stripe_main.StripeController, "_verify_signature") as seam:
+            self.assertEqual(self._deliver(event, header=False).status_code, 200)
+        self.assertEqual(seam.call_count, 1)
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
+        # In a database without the addon, Odoo's controller for the route does not extend the
+        # addon's class: stock's check runs unchanged (here: no secret, stock lets it through).
+        self.stripe_provider.stripe_webhook_secret = False
+        stock_controller = stripe_main.StripeController()
+        self.assertIsNone(stock_controller._verify_signature(tx))
+        self.assertNotIsInstance(stock_controller, StripeController)
 
     def test_fails_closed_without_webhook_secret(self):
         tx, _intent_id, event = self._succeeded_event()
