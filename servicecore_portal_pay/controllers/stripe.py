@@ -7,14 +7,12 @@ from odoo import http
 from odoo.http import request
 
 from odoo.addons.payment_stripe.controllers import main
-from odoo.addons.servicecore_portal_pay import const, webhook_signature
+from odoo.addons.servicecore_portal_pay import webhook_signature
 
 _logger = logging.getLogger(__name__)
 
 
 class StripeController(main.StripeController):
-    WEBHOOK_AGE_TOLERANCE = const.STRIPE_WEBHOOK_TOLERANCE
-
     @http.route()
     def stripe_webhook(self):
         """Override of `payment_stripe` to bound the cost of a delivery before stock's flow runs.
