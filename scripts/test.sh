@@ -15,6 +15,14 @@ odoo_bin -d "$TEST_DB" -i "$TEST_ADDONS" --stop-after-init --log-level=warn \
 # A file copy of the fresh install for the uninstall test (it uninstalls there, not here).
 dropdb --if-exists "${TEST_DB}_uninstall"
 createdb -T "$TEST_DB" "${TEST_DB}_uninstall"
+run_odoo_suites=0
+if [[ $# -eq 0 || "${ODOO_SUITES:-0}" == "1" ]]; then
+    run_odoo_suites=1
+    # Another copy for Odoo's own suites (last step): they are all post_install tests, so they
+    # run on an installed database without installing it again.
+    dropdb --if-exists "${TEST_DB}_odoo"
+    createdb -T "$TEST_DB" "${TEST_DB}_odoo"
+fi
 
 cd "$ROOT"
 args=(
@@ -44,15 +52,15 @@ if [[ $rc -eq 0 && "${CI:-}" == "true" ]] && grep -Eq '^=+ .*[0-9]+ skipped' "$S
 fi
 
 # Odoo's own suites with the addon installed: integrators, OCA's CI and Odoo's runbot run every
-# installed module's tests, so the addon must not break them. A database of its own, with only
-# the addon (not the test addon and its Demo provider), installed with the tests of the three
-# modules it extends; Odoo prints one result line, which decides.
+# installed module's tests, so the addon must not break them. On the copy of the fresh install
+# made above (the addon, the test addon and its Demo provider, as an integrator's database has
+# other modules too); the tests of payment, payment_stripe and account_payment are all
+# post_install, so Odoo runs them after loading the database. Its result line decides.
 odoo_suites() {
     local db="${TEST_DB}_odoo" log="$STATE_DIR/odoo-suites.log" started result
     log "Odoo's own suites (/payment, /payment_stripe, /account_payment) on $db"
     started=$(date +%s)
-    dropdb --if-exists "$db"
-    odoo_bin -d "$db" -i "$ADDONS" --without-demo --http-port="$HTTP_PORT" \
+    odoo_bin -d "$db" --http-port="$HTTP_PORT" \
         --test-tags /payment,/payment_stripe,/account_payment --stop-after-init \
         --log-level=test > "$log" 2>&1
     local odoo_rc=$?
@@ -68,7 +76,7 @@ odoo_suites() {
         return 1
     fi
 }
-if [[ $# -eq 0 || "${ODOO_SUITES:-0}" == "1" ]]; then
+if [[ $run_odoo_suites -eq 1 ]]; then
     odoo_suites || rc=1
 else
     log "Odoo's own suites not run for a subset (ODOO_SUITES=1 runs them too)"
