@@ -173,6 +173,36 @@ def throughput_section(result):
     return lines
 
 
+def webhook_section(result):
+    ordinary = result["ordinary"]["median_ms"]
+    lines = [
+        "## 4. Stripe webhook under an unauthenticated flood",
+        "",
+        "One single-process server; each delivery posted by the client without a secret "
+        "(`bench/bench_webhook.py`). Before issue 11, one delivery of 5 MB with 1,500 `v1` "
+        "entries cost 5.6 s. The ordinary delivery (2 KB, no transaction of this database, "
+        "acknowledged as stock Odoo does) is the baseline.",
+        "",
+        "| delivery | body | header | `v1` entries | answer | median | p95 | vs ordinary |",
+        "|---|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for name in ("flood", "header_flood", "ordinary"):
+        row = result[name]
+        lines.append(
+            f"| {name.replace('_', ' ')} | {row['body_bytes']:,} B | {row['header_bytes']:,} B "
+            f"| {row['v1_entries']:,} | {', '.join(row['statuses'])} "
+            f"| {row['median_ms']:.0f} ms | {row['p95_ms']:.0f} ms "
+            f"| {row['median_ms'] / ordinary:.2f}× |"
+        )
+    lines += [
+        "",
+        "- the most one delivery can cost to verify (`webhook_signature.verify` at its limits: "
+        f"512 KiB body, five `v1`), in-process: {result['verify_at_limits_ms']:.1f} ms.",
+        "",
+    ]
+    return lines
+
+
 def markdown(results):
     machine = results["machine"]
     lines = [
@@ -185,7 +215,7 @@ def markdown(results):
         f"- run: bench database `{results['database']}`; "
         + ", ".join(
             f"{part} {results[part + '_started']} ({results[part + '_seconds'] / 60:.1f} min)"
-            for part in ("allocation", "page", "throughput")
+            for part in ("allocation", "page", "throughput", "webhook")
             if results.get(part + "_started")
         )
         + f"; database preparation {results['database_seconds']:.0f} s",
@@ -206,6 +236,8 @@ def markdown(results):
         lines += page_section(results["page"])
     if results.get("throughput"):
         lines += throughput_section(results["throughput"])
+    if results.get("webhook"):
+        lines += webhook_section(results["webhook"])
     lines += NOTES
     return "\n".join(lines) + "\n"
 

@@ -4,7 +4,7 @@ Environment (all optional):
 
 - ``BENCH_QUICK=1``: small sizes (allocation N=10,100; page N=10,100; throughput 1,4 customers);
 - ``BENCH_SIZES``, ``BENCH_PAGE_SIZES``, ``BENCH_LEVELS``: comma-separated overrides;
-- ``BENCH_ONLY``: comma-separated subset of ``allocation,page,throughput``;
+- ``BENCH_ONLY``: comma-separated subset of ``allocation,page,throughput,webhook``;
 - ``BENCH_DB`` (default ``$RUN_DB`` + ``_bench``), ``HTTP_PORT`` (page server),
   ``BENCH_PORT`` (multi-worker server, default 8276; its gevent port is the next one);
 - ``BENCH_DOCS=0``: do not rewrite docs/PERFORMANCE.md and docs/allocation-vs-n.png.
@@ -139,7 +139,7 @@ def main():
     quick = os.environ.get("BENCH_QUICK") == "1"
     db = os.environ.get("BENCH_DB") or f"{os.environ.get('RUN_DB', 'servicecore_demo')}_bench"
     os.makedirs(state, exist_ok=True)
-    only = set((os.environ.get("BENCH_ONLY") or "allocation,page,throughput").split(","))
+    only = set((os.environ.get("BENCH_ONLY") or "allocation,page,throughput,webhook").split(","))
     results = {}
     saved = os.path.join(state, "results.json")
     if os.environ.get("BENCH_ONLY") and os.path.exists(saved):
@@ -187,8 +187,22 @@ def main():
             "--logfile",
             os.path.join(state, "throughput-server.log"),
         )
+    if "webhook" in only:
+        results["webhook_started"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        results["webhook"], results["webhook_seconds"] = run_json(
+            "bench_webhook.py",
+            "--db",
+            db,
+            "--port",
+            os.environ.get("HTTP_PORT", "8069"),
+            "--logfile",
+            os.path.join(state, "webhook-server.log"),
+        )
     results["total_seconds"] = (
-        sum(results.get(f"{part}_seconds", 0) for part in ("allocation", "page", "throughput"))
+        sum(
+            results.get(f"{part}_seconds", 0)
+            for part in ("allocation", "page", "throughput", "webhook")
+        )
         + results["database_seconds"]
     )
     with open(saved, "w", encoding="utf-8") as out:

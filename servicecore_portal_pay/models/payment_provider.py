@@ -3,7 +3,7 @@ import time
 
 import requests
 
-from odoo import api, models
+from odoo import models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.payment_stripe import utils as stripe_utils
@@ -17,43 +17,43 @@ class PaymentProvider(models.Model):
 
     # === BUSINESS METHODS - STRIPE WEBHOOK === #
 
-    @api.model
-    def _portal_pay_stripe_signers(self, payload, header):
-        """Return the Stripe providers whose webhook secret signed this webhook delivery.
+    def _portal_pay_stripe_verify_webhook(self, payload, header):
+        """Check that this provider's webhook secret signed a Stripe webhook delivery.
 
-        Every Stripe provider that is not disabled is a candidate (one per company), so the
-        delivery is authenticated before its body is read to find the transaction.
+        Unlike payment_stripe's own check, there is no delivery without a secret (fail closed),
+        any ``v1`` signature of the header may match (secret rotation), the timestamp may be at
+        most `const.STRIPE_WEBHOOK_TOLERANCE` seconds off both ways, and the cost is bounded
+        (see `webhook_signature`).
 
         :param bytes payload: the raw request body
         :param str header: the ``Stripe-Signature`` header
-        :return: the providers, not empty
-        :rtype: payment.provider
-        :raise webhook_signature.SignatureError: if no provider has a webhook secret (fail
-            closed), the header is malformed, or no secret signed the delivery in time
+        :return: None
+        :raise webhook_signature.SignatureError: if the provider has no webhook secret, the
+            header is malformed, or the delivery was not signed in time with the secret
         """
-        providers = self.sudo().search([("code", "=", "stripe"), ("state", "!=", "disabled")])
-        keyed = [(provider, stripe_utils.get_webhook_secret(provider)) for provider in providers]
-        keyed = [(provider, secret) for provider, secret in keyed if secret]
-        matched = webhook_signature.verify(
+        self.ensure_one()
+        secret = stripe_utils.get_webhook_secret(self.sudo())
+        webhook_signature.verify(
             payload,
             header,
-            [secret for _provider, secret in keyed],
+            [secret] if secret else [],
             now=time.time(),
             tolerance=const.STRIPE_WEBHOOK_TOLERANCE,
         )
-        return self.sudo().browse([keyed[index][0].id for index in matched])
 
     # === BUSINESS METHODS - STRIPE API REQUESTS === #
 
     def _send_api_request(self, method, endpoint, *, idempotency_key=None, **kwargs):
         """Override of `payment` to retry once a Stripe POST that carries an idempotency key when
-        Stripe gave no definitive answer.
+        Stripe's API gave no answer.
 
         A timeout or a dropped connection may hide a request Stripe executed (for a saved card:
-        a charge). Stripe answers a repeated key with the saved result instead of executing
-        again, so one retry with the same key recovers the answer without charging twice; a
-        customer retrying by hand would start a new attempt with a new key. Refusals (4xx) are
-        final and not retried.
+        a charge), and an outage page from the edge or an unreadable body is not Stripe's
+        answer. Stripe saves the answer of every request it began executing under its key and
+        replays it, so one retry with the same key recovers the answer without charging twice;
+        a customer retrying by hand would start a new attempt with a new key. An answer of
+        Stripe's API (JSON), refusal or ``500`` alike, is final: Stripe would replay it for the
+        key.
         """
         if self.code != "stripe" or method != "POST" or not idempotency_key:
             return super()._send_api_request(
@@ -68,12 +68,12 @@ class PaymentProvider(models.Model):
             if (
                 isinstance(cause, requests.exceptions.HTTPError)
                 and cause.response is not None
-                and cause.response.status_code < 500
+                and "json" in (cause.response.headers.get("Content-Type") or "")
             ):
                 raise
             _logger.warning(
-                "Stripe request POST %s got no definitive answer (%s); retrying once with the "
-                "same idempotency key",
+                "Stripe request POST %s got no answer from Stripe's API (%s); retrying once with "
+                "the same idempotency key",
                 endpoint,
                 error,
             )
