@@ -60,3 +60,8 @@ THROTTLE_LOCK_IP = 0x5C51
 # Key (first half) of the advisory lock that serializes the bookings of one customer's Make a
 # Payment transactions (models/payment_transaction.py); the second half is the customer's id.
 BOOKING_LOCK = 0x5C52
+# How long a status poll waits for the customer's turn to book (other payments of the customer
+# being booked), and for each row lock once it has it; past that it answers "retry" and frees its
+# worker (the poll is repeated, the cron books it anyway).
+BOOKING_WAIT_SECONDS = 20
+BOOKING_LOCK_TIMEOUT = "5s"

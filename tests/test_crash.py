@@ -130,8 +130,8 @@ def _kill_inside_post_processing(system, client, tx_id, customer):
             lambda: waiting_on(observer, holder.get_backend_pid()),
             BLOCKED_WITHIN,
         )
-        # Blocked in the allocation's lock of the invoice lines, after it wrote the payment
-        # (uncommitted: seen as the table lock its insert took).
+        # Blocked in the allocation's lock of the invoice lines, after it wrote the transaction
+        # as post-processed (uncommitted: seen as the table lock its update took).
         assert "account_move_line" in query and "FOR UPDATE" in query, query
         # The only request in flight is the poll: the worker serving it is the one blocked (if
         # another one died, the blocked session would complete the payment, checked below).
@@ -139,7 +139,7 @@ def _kill_inside_post_processing(system, client, tx_id, customer):
         assert sql(
             observer,
             "SELECT count(*) FROM pg_locks WHERE pid = %s AND mode = 'RowExclusiveLock'"
-            " AND relation = 'account_payment'::regclass",
+            " AND relation = 'payment_transaction'::regclass",
             [backend],
         ) == [(1,)]
 

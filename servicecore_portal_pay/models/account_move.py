@@ -25,7 +25,8 @@ class AccountMove(models.Model):
 
     # === COMPUTE METHODS - STOCK HOOKS === #
 
-    def _compute_amount_paid(self):  # pylint: disable=missing-return  (a compute returns nothing)
+    # A compute returns nothing (pylint-odoo expects super()'s result to be returned).
+    def _compute_amount_paid(self):  # pylint: disable=missing-return
         """Override of `account_payment`: a Make a Payment transaction pays each invoice only
         what its allocation gave it, not its whole amount."""
         super()._compute_amount_paid()

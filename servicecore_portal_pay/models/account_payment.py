@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
+from odoo.addons.servicecore_portal_pay.rules import amounts
+
 _logger = logging.getLogger(__name__)
 
 
@@ -87,6 +89,15 @@ class AccountPayment(models.Model):
         help="Part of this customer payment not yet matched with any invoice.",
     )
 
+    # The receipt is the transaction's: a transaction that paid several receivable accounts made
+    # one payment per account, and its receipt covers all of them.
+    portal_pay_receipt_amount = fields.Monetary(
+        string="Amount Paid", compute="_compute_portal_pay_receipt"
+    )
+    portal_pay_receipt_allocation_ids = fields.Many2many(
+        comodel_name="portal.pay.allocation", compute="_compute_portal_pay_receipt"
+    )
+
     # === COMPUTE METHODS === #
 
     @api.depends("state", "payment_transaction_id.state", "portal_pay_refunded")
@@ -104,11 +115,42 @@ class AccountPayment(models.Model):
             else:
                 payment.portal_pay_state = "pending"
 
+    def _compute_portal_pay_receipt(self):
+        for payment in self:
+            tx = payment.payment_transaction_id.sudo()
+            if tx and tx.operation != "refund" and tx.payment_id == payment:
+                payment.portal_pay_receipt_amount = tx.amount
+                payment.portal_pay_receipt_allocation_ids = tx._portal_pay_allocations()
+            else:
+                payment.portal_pay_receipt_amount = payment.amount
+                payment.portal_pay_receipt_allocation_ids = payment.portal_pay_allocation_ids
+
     @api.depends("move_id.line_ids.amount_residual_currency", "state")
     def _compute_portal_pay_open_credit(self):
         for payment in self:
             line = payment._portal_pay_open_credit_line()
             payment.portal_pay_open_credit = -sum(line.mapped("amount_residual_currency"))
+
+    def _compute_amount_available_for_refund(self):  # pylint: disable=missing-return
+        """Override of `account_payment`: a Make a Payment transaction that paid several
+        receivable accounts made one payment per account; the transaction is refunded from its
+        main payment, up to its whole amount (`portal.pay.refund._shares` splits the refund
+        back over the accounts), and not from the others."""
+        super()._compute_amount_available_for_refund()
+        for payment in self.filtered("is_portal_payment"):
+            tx_sudo = payment.payment_transaction_id.sudo()
+            if (
+                not tx_sudo
+                or tx_sudo.operation == "refund"
+                or not payment.amount_available_for_refund
+            ):
+                continue
+            if tx_sudo.payment_id != payment:
+                payment.amount_available_for_refund = 0
+                continue
+            refunds = self.search([("source_payment_id", "=", payment.id)])
+            refunded = sum(refunds.mapped("amount")) if refunds else 0.0
+            payment.amount_available_for_refund = tx_sudo.amount - abs(refunded)
 
     # === ACTION METHODS === #
 
@@ -229,6 +271,24 @@ class AccountPayment(models.Model):
             )
         )
 
+    def _portal_pay_sync_unapplied(self):
+        """Set what is left unapplied on these payments from the ledger (after their open credit
+        was applied elsewhere or refunded).
+
+        :return: ``{payment: Decimal left}``
+        """
+        left = {}
+        for payment in self:
+            line = payment._portal_pay_open_credit_line()
+            line.invalidate_recordset(["amount_residual_currency"])
+            left[payment] = amounts.quantize(
+                -sum(line.mapped("amount_residual_currency")), payment.currency_id.decimal_places
+            )
+            payment.sudo().portal_pay_unapplied = float(left[payment])
+            if not left[payment] and payment.portal_pay_anomaly == "unapplied":
+                payment.sudo().portal_pay_anomaly = False  # applied since: nothing to check
+        return left
+
     def _portal_pay_apply_oldest_first(self):
         """Apply these posted payments' unapplied amounts to their customers' oldest invoices,
         recorded like portal payments (allocation tab, chatter).
@@ -298,8 +358,12 @@ class AccountPayment(models.Model):
         )
         in_cron = bool(self.env.context.get("cron_id"))
         for index, payment in enumerate(payments):
-            payment.portal_pay_receipt_due = False
+            # Render and queue first, then mark it sent: the PDF engine fetches its assets from
+            # this server's workers, and the payment's row must not stay locked meanwhile (a
+            # booking that touches the payment would wait for the render, the render for a
+            # worker, and the worker for the booking).
             payment._portal_pay_send_receipt()
+            payment.portal_pay_receipt_due = False
             if in_cron:  # a failure later in the batch must not resend this one
                 self.env["ir.cron"]._commit_progress(
                     processed=1, remaining=len(payments) - index - 1

@@ -13,6 +13,7 @@ from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment_stripe import const as stripe_const
 from odoo.addons.payment_stripe.controllers.main import StripeController
 from odoo.addons.servicecore_portal_pay import const
+from odoo.addons.servicecore_portal_pay.rules import amounts
 
 _logger = logging.getLogger(__name__)
 
@@ -116,38 +117,72 @@ class PaymentTransaction(models.Model):
         """Post-process this transaction in its own committed transaction, holding the
         customer's booking lock.
 
+        Every wait is bounded, so that a request never holds a worker for long: the customer's
+        turn (`const.BOOKING_WAIT_SECONDS`), then each row lock (`const.BOOKING_LOCK_TIMEOUT`).
+        A wait that runs out raises a lock error, which the status poll answers with "retry".
+
         :return: whether it is booked (or was by someone else); False to book it inline
         :rtype: bool
+        :raise psycopg2.errors.LockNotAvailable: if the customer's turn did not come in time
         """
         registry = self.env.registry
         partner_id = self.partner_id.commercial_partner_id.id
         with registry.cursor() as lock_cr:
-            lock_cr.execute(
-                SQL("SELECT pg_advisory_xact_lock(%s, %s)", const.BOOKING_LOCK, partner_id)
-            )
+            self._portal_pay_wait_for_turn(lock_cr, partner_id)
             for attempt in range(attempts):
                 try:
                     with registry.cursor() as cr:
+                        cr.execute(SQL("SET LOCAL lock_timeout = %s", const.BOOKING_LOCK_TIMEOUT))
+                        if not self._portal_pay_lock_row(cr):
+                            return False  # The caller holds the row, or has not committed it.
                         context = dict(self.env.context, portal_pay_booking=True)
                         context.pop("portal_pay_serialize")
                         env = api.Environment(cr, self.env.uid, context, su=self.env.su)
                         tx = env[self._name].browse(self.id)
-                        cr.execute(
-                            "SELECT id FROM payment_transaction WHERE id = %s FOR UPDATE NOWAIT",
-                            [self.id],
-                        )
-                        if not cr.fetchone():
-                            return False  # Not committed yet: only the caller can book it.
                         if tx._portal_pay_needs_booking():
                             tx.with_company(tx.company_id)._post_process()
                     return True
-                except pg_errors.LockNotAvailable:
-                    return False  # The caller holds the row: only the caller can book it.
-                except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected):
-                    # Someone else than a portal booking (staff) changed the invoices meanwhile.
+                except (
+                    pg_errors.SerializationFailure,
+                    pg_errors.DeadlockDetected,
+                    pg_errors.LockNotAvailable,
+                ):
+                    # Someone else than a portal booking (staff, a cron) changed or holds the
+                    # invoices meanwhile.
                     _logger.info("Booking of %s collided; retrying (%s)", self.reference, attempt)
                     time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
         return False
+
+    @api.model
+    def _portal_pay_wait_for_turn(self, lock_cr, partner_id):
+        """Take the customer's booking lock on ``lock_cr``, waiting a bounded time for it."""
+        deadline = time.monotonic() + const.BOOKING_WAIT_SECONDS
+        while True:
+            lock_cr.execute(
+                SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", const.BOOKING_LOCK, partner_id)
+            )
+            if lock_cr.fetchone()[0]:
+                return
+            if time.monotonic() > deadline:
+                raise pg_errors.LockNotAvailable("the customer's booking turn did not come")
+            time.sleep(0.05)
+
+    def _portal_pay_lock_row(self, cr):
+        """Lock this transaction's row on ``cr`` without waiting.
+
+        :return: False if the row is not there (the caller has not committed it) or another
+                 transaction holds it (the caller, or a cron booking it right now)
+        """
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    "SELECT id FROM payment_transaction WHERE id = %s FOR UPDATE NOWAIT",
+                    [self.id],
+                    log_exceptions=False,
+                )
+                return bool(cr.fetchone())
+        except pg_errors.LockNotAvailable:
+            return False
 
     def _portal_pay_allocations(self):
         """What this transaction's payments applied, as the ledger holds it now."""
@@ -174,7 +209,9 @@ class PaymentTransaction(models.Model):
         if not self.portal_pay_account or self.operation == "refund":
             return super()._create_payment(**extra_create_values)
         self.env.cr.execute(
-            "SELECT payment_id FROM payment_transaction WHERE id = %s FOR UPDATE", [self.id]
+            "SELECT payment_id FROM payment_transaction WHERE id = %s FOR UPDATE",
+            [self.id],
+            log_exceptions=False,  # a lock timeout of the serialized booking is handled there
         )
         existing_id = self.env.cr.fetchone()[0]
         if existing_id:
@@ -232,19 +269,31 @@ class PaymentTransaction(models.Model):
     )
 
     def _portal_pay_create_refund_payment(self, **extra_create_values):
-        """Create the refund payment of a portal payment and reopen its invoices, newest first.
+        """Create the refund payment(s) of a portal payment and reopen its invoices, newest first.
+
+        A transaction that paid several receivable accounts made one payment per account; its
+        refund makes one refund payment per account it takes money back from, so that each
+        refund is matched on its own account and no stray debit is left (see
+        `portal.pay.refund._shares`).
 
         Note: self.ensure_one()
         """
         self.ensure_one()
-        refund = super(
-            PaymentTransaction,
-            self.with_context(force_payment_move=not self._portal_pay_method_account()),
-        )._create_payment(**extra_create_values)
-        source_payment = self.source_transaction_id.payment_id
-        if source_payment.is_portal_payment and refund.move_id:
-            self.env["portal.pay.refund"]._unbook(source_payment, refund)
-        return refund
+        Refund = self.env["portal.pay.refund"]
+        places = self.currency_id.decimal_places
+        shares = Refund._shares(self.source_transaction_id, amounts.quantize(-self.amount, places))
+        tx = self.with_context(force_payment_move=not self._portal_pay_method_account())
+        refunds = []
+        for payment, amount in shares:
+            values = dict(extra_create_values, amount=float(amount))
+            if payment:
+                values["destination_account_id"] = payment.destination_account_id.id
+            refunds.append((payment, super(PaymentTransaction, tx)._create_payment(**values)))
+        self.payment_id = refunds[0][1]
+        for payment, refund in refunds:
+            if payment.is_portal_payment and refund.move_id:
+                Refund._unbook(payment, refund)
+        return self.payment_id
 
     @api.model
     def _portal_pay_unposted_domain(self, before):

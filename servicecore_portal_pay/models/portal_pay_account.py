@@ -312,8 +312,9 @@ class PortalPayAccount(models.AbstractModel):
         )
         if exclude_tx:
             # A partial capture books the money of its source: the source's chosen items are
-            # the capture's own.
-            txs -= exclude_tx | exclude_tx.source_transaction_id
+            # the capture's own, and its sibling captures share them.
+            source = exclude_tx.source_transaction_id
+            txs -= exclude_tx | source | source.child_transaction_ids
         in_flight = []
         reserved = set()
         for tx in txs:

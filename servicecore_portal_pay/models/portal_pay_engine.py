@@ -35,9 +35,12 @@ class PortalPayEngine(models.AbstractModel):
         plan is then made again on the new residuals instead of over-applying.
         """
         if lines:
+            # A lock that cannot be had in time is expected and handled (retried): not an error
+            # for the log.
             self.env.cr.execute(
                 "SELECT id FROM account_move_line WHERE id IN %s ORDER BY id FOR UPDATE",
                 [tuple(lines.ids)],
+                log_exceptions=False,
             )
 
     @api.model
@@ -224,6 +227,8 @@ class PortalPayEngine(models.AbstractModel):
                 sequence = max(sequence, len(owner.portal_pay_allocation_ids))
             records |= self._create_records(account, booked, credit, owner, sequence)
             sequence += len(group)
+            if payment and (source_payment := self._credit_payment(credit)):
+                source_payment._portal_pay_sync_unapplied()
         if applications:
             _logger.info(
                 "Portal account %s: applied %s open credits", account.partner.id, len(groups)
@@ -243,10 +248,7 @@ class PortalPayEngine(models.AbstractModel):
         """Notes of staff's Apply Oldest-First: on each payment applied, invoice and credit."""
         for payment in records.payment_id:
             own = records.filtered(lambda record, payment=payment: record.payment_id == payment)
-            line = payment._portal_pay_open_credit_line()
-            line.invalidate_recordset(["amount_residual_currency"])
-            remainder = Decimal(str(-sum(line.mapped("amount_residual_currency"))))
-            payment.sudo().portal_pay_unapplied = float(remainder)
+            remainder = payment._portal_pay_sync_unapplied()[payment]
             self._log(payment, own, remainder)
         credits = records.filtered(lambda record: not record.payment_id)
         for credit_move in credits.source_move_id:
@@ -304,7 +306,9 @@ class PortalPayEngine(models.AbstractModel):
                     "move_id": item.move_id.id,
                     "partial_id": partial.id,
                     "date_maturity": item.date_maturity,
-                    "amount": float(application.amount),
+                    # What the ledger booked (the plan's amount, unless reconcile() differed:
+                    # _check_booked reports that); the discount is part of the reconciliation.
+                    "amount": partial.debit_amount_currency - float(application.discount),
                     "discount": float(application.discount),
                     "residual_after": float(application.left),
                     "currency_id": account.currency.id,

@@ -73,7 +73,7 @@ class PortalPayReceipt(models.AbstractModel):
                 record.discount,
                 record.residual_after,
             )
-            for record in payment.portal_pay_allocation_ids
+            for record in payment.portal_pay_receipt_allocation_ids
         ]
         digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
         return f"Portal payment receipt {digest}"

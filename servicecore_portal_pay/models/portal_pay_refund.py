@@ -17,6 +17,54 @@ class PortalPayRefund(models.AbstractModel):
     _description = "Portal Payment Refund"
 
     @api.model
+    def _shares(self, tx, amount):
+        """How much a refund of ``amount`` takes back from each payment of ``tx``.
+
+        Like a refund of one payment: what was never applied goes back first, then what was
+        applied, newest first, across all the transaction's payments (one per receivable
+        account it paid).
+
+        :return: ``[(account.payment, Decimal)]``, the transaction's payment first, no zero share
+                 but the first
+        :rtype: list
+        """
+        payments = tx.payment_id | self.env["account.payment"].search(
+            [
+                ("payment_transaction_id", "=", tx.id),
+                ("state", "in", ("in_process", "paid")),
+                ("payment_type", "=", "inbound"),
+            ],
+            order="id",
+        )
+        if len(payments) < 2:
+            return [(payments, amount)]
+        places = tx.currency_id.decimal_places
+        taken = dict.fromkeys(payments, Decimal(0))
+        left = amount
+        for payment in payments:
+            free = amounts.quantize(payment.portal_pay_open_credit, places)
+            taken[payment] += min(free, left)
+            left -= min(free, left)
+        records = payments.portal_pay_allocation_ids.filtered(
+            lambda record: record.kind == allocation.PAYMENT
+        ).sorted("sequence")
+        cuts, left = allocation.unallocate(
+            [
+                (record, amounts.quantize(record.partial_id.debit_amount_currency, places))
+                for record in records
+            ],
+            left,
+        )
+        for record, cut in cuts:
+            taken[record.payment_id] += cut
+        taken[payments[:1]] += left  # more than was paid: the main payment's account
+        return [
+            (payment, share)
+            for index, (payment, share) in enumerate(taken.items())
+            if share > 0 or index == 0
+        ]
+
+    @api.model
     def _unbook(self, payment, refund_payment):
         """Reopen what ``refund_payment`` takes back from ``payment``.
 
@@ -92,6 +140,7 @@ class PortalPayRefund(models.AbstractModel):
                 }
             )
         payment.sudo().portal_pay_refunded = payment.portal_pay_refunded + float(amount)
+        payment._portal_pay_sync_unapplied()
         self._log(payment, result, amount)
         return result
 

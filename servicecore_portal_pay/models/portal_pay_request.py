@@ -130,6 +130,7 @@ class PortalPayRequest(models.AbstractModel):
         company, currency = account.company, account.currency
         try:
             amount = amounts.parse_amount(raw_amount, currency.decimal_places)
+            amounts.check_step(amount, Decimal(str(currency.rounding)))
             amounts.check_bounds(
                 amount,
                 minimum=self._min_amount(company, currency),
@@ -153,6 +154,9 @@ class PortalPayRequest(models.AbstractModel):
                 places=error.params.get("decimal_places"),
             ),
             "not_positive": lambda: self.env._("The amount must be greater than zero."),
+            "step": lambda: self.env._(
+                "The amount must be a multiple of %(step)s.", step=fmt(error.params["step"])
+            ),
             "below_minimum": lambda: self.env._(
                 "The minimum payment is %(minimum)s.", minimum=fmt(error.params["minimum"])
             ),

@@ -77,3 +77,13 @@ def check_bounds(amount, minimum, maximum, allow_overpayment):
             raise AmountError("nothing_due")
         if amount > maximum:
             raise AmountError("above_balance", maximum=maximum)
+
+
+def check_step(amount, step):
+    """Check that ``amount`` is a multiple of the currency's smallest unit ``step`` (e.g. 0.05
+    for a currency rounded to 5 cents), which may be coarser than its decimals.
+
+    :raise AmountError: ``step``
+    """
+    if step and amount % step:
+        raise AmountError("step", step=step)

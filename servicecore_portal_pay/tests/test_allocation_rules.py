@@ -74,6 +74,13 @@ class TestParseAmount(BaseCase):
 
 @tagged("post_install", "-at_install")
 class TestBounds(BaseCase):
+    def test_step_of_the_currency(self):
+        amounts.check_step(Decimal("10.05"), Decimal("0.05"))
+        amounts.check_step(Decimal("10.03"), Decimal("0.01"))
+        with self.assertRaises(AmountError) as caught:
+            amounts.check_step(Decimal("10.03"), Decimal("0.05"))
+        self.assertEqual(caught.exception.code, "step")
+
     def test_bounds(self):
         check = amounts.check_bounds
         check(Decimal("5.00"), Decimal("1.00"), Decimal("5.00"), False)

@@ -372,6 +372,50 @@ class TestAccountingConfigs(DemoPortalPayCommon):
         self.assertEqual(self._balance(self._page()), Decimal("0.00"))
         self.assertEqual(self._statement_balance(), Decimal("0.00"))
 
+    def test_second_receivable_refund_reopens_on_each_account(self):
+        """Issue 10, item 4 (reviewed): refunding a transaction that paid two receivable accounts
+        reopens the newest invoices first on their own accounts, with one refund payment per
+        account, each matched: no open debit is left on any account."""
+        inv_a_100, inv_b_150, inv_b_70, inv_a_200 = self._create_invoices_on_two_accounts()
+        tx, _landing = self._pay_through_the_portal("250.00")
+        self.assertResiduals(
+            {inv_a_100: "0.00", inv_b_150: "0.00", inv_b_70: "70.00", inv_a_200: "200.00"}
+        )
+
+        wizard = (
+            self.env["payment.refund.wizard"]
+            .with_context(active_model="account.payment", active_id=tx.payment_id.id)
+            .create({})
+        )
+        wizard.amount_to_refund = 200.00
+        wizard.action_refund()
+        refund_tx = tx.child_transaction_ids.filtered(lambda child: child.operation == "refund")
+        refund_tx._post_process()
+
+        # Newest first: the 150 on B, then 50 of the 100 on the default account.
+        self.assertResiduals(
+            {inv_a_100: "50.00", inv_b_150: "150.00", inv_b_70: "70.00", inv_a_200: "200.00"}
+        )
+        refunds = self.env["account.payment"].search(
+            [("payment_transaction_id", "=", refund_tx.id)]
+        )
+        self.assertEqual(
+            sorted(refunds.mapped("destination_account_id").mapped("code")),
+            sorted(
+                (
+                    self.receivable
+                    | inv_b_150.line_ids.account_id.filtered(
+                        lambda account: account.account_type == "asset_receivable"
+                    )
+                ).mapped("code")
+            ),
+        )
+        self.assertCents(sum(refunds.mapped("amount")), "200.00")
+        open_refund_lines = refunds.move_id.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+        )
+        self.assertFalse(open_refund_lines, "a refund left an open debit on the account")
+
     # === 5. BLOCKED INVOICES === #
 
     def test_blocked_invoice_on_hold_and_never_paid(self):

@@ -1,9 +1,8 @@
-"""19.0.1.1.0: the money applied is recorded with where it came from; credits apply with payments.
+"""19.0.1.1.0: the money applied is recorded with where it came from.
 
-Before, "apply existing credits first" off still deducted open credits from the balance shown
-without ever applying them, so paying the balance left invoices open. Credits now apply with each
-payment by default; a company that wants its staff to apply them can switch the setting off again,
-and the balance shown then no longer deducts them.
+"Apply open credits with each payment" keeps each company's value: off now means the credits are
+neither applied nor deducted from the balance shown (before, they were deducted but never
+applied, so paying the balance left invoices open); on (the new default) applies them.
 """
 
 
@@ -19,4 +18,3 @@ def migrate(cr, version):
            AND allocation.source_move_id IS NULL
         """
     )
-    cr.execute("UPDATE res_company SET portal_pay_apply_credits = TRUE")
