@@ -362,71 +362,12 @@ class AccountPayment(models.Model):
             # this server's workers, and the payment's row must not stay locked meanwhile (a
             # booking that touches the payment would wait for the render, the render for a
             # worker, and the worker for the booking).
-            payment._portal_pay_send_receipt()
+            self.env["portal.pay.receipt"]._send(payment)
             payment.portal_pay_receipt_due = False
             if in_cron:  # a failure later in the batch must not resend this one
                 self.env["ir.cron"]._commit_progress(
                     processed=1, remaining=len(payments) - index - 1
                 )
-
-    def _portal_pay_send_receipt(self):
-        """Queue the receipt email (with its PDF) to the paying contact, if the company wants it."""
-        for payment in self:
-            company = payment.company_id
-            if not (payment.is_portal_payment and company.portal_pay_receipt):
-                continue
-            if not payment.portal_pay_contact_id.email:
-                continue
-            template = company._portal_pay_receipt_template()
-            if not template:
-                continue
-            # The money is applied whatever happens to the email: a broken template or a
-            # missing PDF engine is logged, never allowed to undo the payment's allocation.
-            try:
-                with self.env.cr.savepoint():
-                    attachment = payment._portal_pay_receipt_attachment()
-                    template.sudo().send_mail(
-                        payment.id,
-                        email_values={
-                            "attachment_ids": [
-                                fields.Command.link(att.id)
-                                for att in template.attachment_ids | attachment
-                            ]
-                        },
-                    )
-            except Exception:
-                _logger.exception(
-                    "Portal payment %s: the receipt email could not be sent", payment.name
-                )
-
-    def _portal_pay_receipt_attachment(self):
-        """The PDF receipt as an attachment of the payment (empty if no PDF can be made)."""
-        self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                pdf, _type = (
-                    self.env["ir.actions.report"]
-                    .sudo()
-                    ._render_qweb_pdf(
-                        "servicecore_portal_pay.action_report_portal_pay_receipt", res_ids=self.ids
-                    )
-                )
-        except UserError as error:  # e.g. wkhtmltopdf is not installed
-            _logger.warning("Portal payment %s: no PDF receipt (%s)", self.name, error)
-            return self.env["ir.attachment"]
-        return (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": self._portal_pay_receipt_filename(),
-                    "raw": pdf,
-                    "res_model": self._name,
-                    "res_id": self.id,
-                    "mimetype": "application/pdf",
-                }
-            )
-        )
 
     def _portal_pay_receipt_filename(self):
         self.ensure_one()

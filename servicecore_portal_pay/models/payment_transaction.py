@@ -1,13 +1,8 @@
 import logging
-import random
-import time
 from datetime import timedelta
-
-from psycopg2 import errors as pg_errors
 
 from odoo import Command, api, fields, models, modules
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment_stripe import const as stripe_const
@@ -99,7 +94,7 @@ class PaymentTransaction(models.Model):
             return super()._post_process()
         booked = self.browse()
         for tx in self.filtered(lambda tx: tx._portal_pay_needs_booking()):
-            if tx._portal_pay_book_serialized():
+            if self.env["portal.pay.booking"]._book_serialized(tx):
                 booked |= tx
         return super(PaymentTransaction, self - booked)._post_process()
 
@@ -112,77 +107,6 @@ class PaymentTransaction(models.Model):
             and not self.payment_id
             and not self.is_post_processed
         )
-
-    def _portal_pay_book_serialized(self, attempts=5):
-        """Post-process this transaction in its own committed transaction, holding the
-        customer's booking lock.
-
-        Every wait is bounded, so that a request never holds a worker for long: the customer's
-        turn (`const.BOOKING_WAIT_SECONDS`), then each row lock (`const.BOOKING_LOCK_TIMEOUT`).
-        A wait that runs out raises a lock error, which the status poll answers with "retry".
-
-        :return: whether it is booked (or was by someone else); False to book it inline
-        :rtype: bool
-        :raise psycopg2.errors.LockNotAvailable: if the customer's turn did not come in time
-        """
-        registry = self.env.registry
-        partner_id = self.partner_id.commercial_partner_id.id
-        with registry.cursor() as lock_cr:
-            self._portal_pay_wait_for_turn(lock_cr, partner_id)
-            for attempt in range(attempts):
-                try:
-                    with registry.cursor() as cr:
-                        cr.execute(SQL("SET LOCAL lock_timeout = %s", const.BOOKING_LOCK_TIMEOUT))
-                        if not self._portal_pay_lock_row(cr):
-                            return False  # The caller holds the row, or has not committed it.
-                        context = dict(self.env.context, portal_pay_booking=True)
-                        context.pop("portal_pay_serialize")
-                        env = api.Environment(cr, self.env.uid, context, su=self.env.su)
-                        tx = env[self._name].browse(self.id)
-                        if tx._portal_pay_needs_booking():
-                            tx.with_company(tx.company_id)._post_process()
-                    return True
-                except (
-                    pg_errors.SerializationFailure,
-                    pg_errors.DeadlockDetected,
-                    pg_errors.LockNotAvailable,
-                ):
-                    # Someone else than a portal booking (staff, a cron) changed or holds the
-                    # invoices meanwhile.
-                    _logger.info("Booking of %s collided; retrying (%s)", self.reference, attempt)
-                    time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
-        return False
-
-    @api.model
-    def _portal_pay_wait_for_turn(self, lock_cr, partner_id):
-        """Take the customer's booking lock on ``lock_cr``, waiting a bounded time for it."""
-        deadline = time.monotonic() + const.BOOKING_WAIT_SECONDS
-        while True:
-            lock_cr.execute(
-                SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", const.BOOKING_LOCK, partner_id)
-            )
-            if lock_cr.fetchone()[0]:
-                return
-            if time.monotonic() > deadline:
-                raise pg_errors.LockNotAvailable("the customer's booking turn did not come")
-            time.sleep(0.05)
-
-    def _portal_pay_lock_row(self, cr):
-        """Lock this transaction's row on ``cr`` without waiting.
-
-        :return: False if the row is not there (the caller has not committed it) or another
-                 transaction holds it (the caller, or a cron booking it right now)
-        """
-        try:
-            with cr.savepoint(flush=False):
-                cr.execute(
-                    "SELECT id FROM payment_transaction WHERE id = %s FOR UPDATE NOWAIT",
-                    [self.id],
-                    log_exceptions=False,
-                )
-                return bool(cr.fetchone())
-        except pg_errors.LockNotAvailable:
-            return False
 
     def _portal_pay_allocations(self):
         """What this transaction's payments applied, as the ledger holds it now."""
@@ -216,20 +140,20 @@ class PaymentTransaction(models.Model):
         existing_id = self.env.cr.fetchone()[0]
         if existing_id:
             return self.env["account.payment"].browse(existing_id)
-        engine = self.env["portal.pay.engine"]
-        account = engine._booking_account(self)
+        Booking = self.env["portal.pay.booking"]
+        account = Booking._account(self)
         plan = account.plan(account.quantize(self.amount))
         payments = {}
-        for receivable, amount, applications in engine._shares(account, plan):
+        for receivable, amount, applications in Booking._shares(account, plan):
             payments[receivable.id] = self._portal_pay_create_payment(
                 receivable,
                 amount,
-                engine._discount_write_offs(account, applications),
+                Booking._discount_write_offs(account, applications),
                 **extra_create_values,
             )
         main = next(iter(payments.values()))
         self.payment_id = main
-        records = engine._book(account, plan, payments)
+        records = self.env["portal.pay.engine"]._book(account, plan, payments)
         self.invoice_ids = records.move_id.filtered(lambda move: move.move_type == "out_invoice")
         main._portal_pay_queue_receipt()
         return main

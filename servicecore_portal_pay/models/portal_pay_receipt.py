@@ -1,12 +1,17 @@
 import hashlib
+import logging
 
-from odoo import api, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.servicecore_portal_pay import const
 
+_logger = logging.getLogger(__name__)
+
 
 class PortalPayReceipt(models.AbstractModel):
-    """The receipt a customer downloads: rendered once, stored, served again from storage."""
+    """The receipt of a portal payment: emailed to the payer after the payment commits, and
+    downloaded from the portal (rendered once, stored, served again from storage)."""
 
     _name = "portal.pay.receipt"
     _description = "Portal Payment Receipt"
@@ -77,3 +82,61 @@ class PortalPayReceipt(models.AbstractModel):
         ]
         digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
         return f"Portal payment receipt {digest}"
+
+    @api.model
+    def _send(self, payments):
+        """Queue the receipt email (with its PDF) to the paying contact, if the company wants it."""
+        for payment in payments:
+            company = payment.company_id
+            if not (payment.is_portal_payment and company.portal_pay_receipt):
+                continue
+            if not payment.portal_pay_contact_id.email:
+                continue
+            template = company._portal_pay_receipt_template()
+            if not template:
+                continue
+            # The money is applied whatever happens to the email: a broken template or a
+            # missing PDF engine is logged, never allowed to undo the payment's allocation.
+            try:
+                with self.env.cr.savepoint():
+                    attachment = self._attachment(payment)
+                    template.sudo().send_mail(
+                        payment.id,
+                        email_values={
+                            "attachment_ids": [
+                                fields.Command.link(att.id)
+                                for att in template.attachment_ids | attachment
+                            ]
+                        },
+                    )
+            except Exception:
+                _logger.exception(
+                    "Portal payment %s: the receipt email could not be sent", payment.name
+                )
+
+    @api.model
+    def _attachment(self, payment):
+        """The PDF receipt as an attachment of the payment (empty if no PDF can be made)."""
+        try:
+            with self.env.cr.savepoint():
+                pdf, _type = (
+                    self.env["ir.actions.report"]
+                    .sudo()
+                    ._render_qweb_pdf(const.RECEIPT_REPORT, res_ids=payment.ids)
+                )
+        except UserError as error:  # e.g. wkhtmltopdf is not installed
+            _logger.warning("Portal payment %s: no PDF receipt (%s)", payment.name, error)
+            return self.env["ir.attachment"]
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": payment._portal_pay_receipt_filename(),
+                    "raw": pdf,
+                    "res_model": payment._name,
+                    "res_id": payment.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        )
