@@ -189,6 +189,9 @@ class TestThrottle(PortalPayCommon, PaymentHttpCommon):
                 portal_pay_ip=ip,
                 portal_pay_attempt_id=attempt.id,
                 state=state,
+                # A past attempt is over: a confirmed one was booked (its money is not on its
+                # way any more, see portal.pay.account).
+                is_post_processed=state != "draft",
             )
         if minutes_ago:
             self.env.flush_all()
@@ -314,6 +317,7 @@ class TestThrottle(PortalPayCommon, PaymentHttpCommon):
                 portal_pay_account=True,
                 source_transaction_id=source.id,
                 state="done",
+                is_post_processed=True,  # past captures: booked
             )
         self.assertAccepted(self._params(self.payer_user))
 
