@@ -22,7 +22,7 @@ POLL_RETRY = HEAD.format(level="ERROR", logger="odoo.http") + (
 SERIALIZATION_IN_KEY_CHECK = HEAD.format(level="ERROR", logger="odoo.sql_db") + (
     'bad query: INSERT INTO "account_partial_reconcile" ("amount") VALUES (1) RETURNING "id"\n'
     "ERROR: could not serialize access due to concurrent update\n"
-    'CONTEXT:  SQL statement "SELECT 1 FROM ONLY "public"."account_move_line" x FOR KEY SHARE OF x"\n'
+    'CONTEXT:  SQL statement "SELECT 1 FROM ONLY "account_move_line" x FOR KEY SHARE OF x"\n'
     " \n"
 )
 INFO = HEAD.format(level="INFO", logger="werkzeug") + '"POST /payment/status/poll" 200 -\n'
