@@ -89,6 +89,26 @@ def run_json(script, *args):
     return json.loads(output), time.perf_counter() - t0
 
 
+def commit():
+    """The commit the code under measure is at (``-dirty`` with uncommitted changes)."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head}-dirty" if dirty else head
+
+
 def machine():
     def command(*args):
         try:
@@ -155,12 +175,14 @@ def main():
     results["database_seconds"] = prepare_database(db)
     if "allocation" in only:
         results["allocation_started"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        results["allocation_commit"] = commit()
         sizes = env_list("BENCH_SIZES", "10,100" if quick else "10,100,1000,5000")
         results["allocation"], results["allocation_seconds"] = run_json(
             "bench_allocation.py", "--db", db, "--sizes", sizes
         )
     if "page" in only:
         results["page_started"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        results["page_commit"] = commit()
         sizes = env_list("BENCH_PAGE_SIZES", "10,100" if quick else "10,100,1000")
         results["page"], results["page_seconds"] = run_json(
             "bench_page.py",
@@ -175,6 +197,7 @@ def main():
         )
     if "throughput" in only:
         results["throughput_started"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        results["throughput_commit"] = commit()
         levels = env_list("BENCH_LEVELS", "1,4" if quick else "1,4,16")
         results["throughput"], results["throughput_seconds"] = run_json(
             "bench_throughput.py",
@@ -189,6 +212,7 @@ def main():
         )
     if "webhook" in only:
         results["webhook_started"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        results["webhook_commit"] = commit()
         results["webhook"], results["webhook_seconds"] = run_json(
             "bench_webhook.py",
             "--db",
