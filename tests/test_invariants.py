@@ -89,6 +89,8 @@ def ledger(system):
             "other_tx": other_tx,
             "other_payment": other_payment,
             "spanning": spanning,
+            # A payment other than the spanning one (whose allocations are corrupted).
+            "not_spanning": payment if payment != spanning else other_payment,
             "first_allocation": first_allocation,
             "second_allocation": second_allocation,
             "credit_allocation": credit_allocation,
@@ -306,7 +308,7 @@ CORRUPTIONS = [
         I7,
         lambda ids: (
             "UPDATE account_partial_reconcile SET credit_move_id = "
-            + _payment_receivable_line(ids, "other_payment")
+            + _payment_receivable_line(ids, "not_spanning")
             + " WHERE id = "
             + _allocation_partial(ids, "first_allocation"),
             [],
