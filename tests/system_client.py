@@ -124,9 +124,20 @@ class PortalClient:
         assert "session_id" in self.session.cookies
         return self
 
-    def open_form(self, amount):
-        """GET /my/payment?amount=X and read the payment form it renders."""
-        response = self.get("/my/payment", params={"amount": amount})
+    def open_form(self, amount, line_ids=(), currency_id=None):
+        """GET /my/payment?amount=X and read the payment form it renders.
+
+        :param line_ids: "Choose invoices": the ticked receivable lines (repeated ``line_ids``
+                         parameters, as the page's checkboxes send them); ``amount`` None pays
+                         them in full
+        :param currency_id: another currency than the company's (the page's currency switcher)
+        """
+        params = {"line_ids": [str(line_id) for line_id in line_ids]}
+        if amount is not None:
+            params["amount"] = amount
+        if currency_id:
+            params["currency_id"] = currency_id
+        response = self.get("/my/payment", params=params)
         assert response.status_code == 200, (response.status_code, response.text[:500])
         return PaymentForm(response.text)
 

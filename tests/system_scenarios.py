@@ -8,10 +8,14 @@ import psycopg2
 from system_invariants import money
 
 
-def start_payment(client, amount):
+def start_payment(client, amount, **page):
     """Open the page for ``amount``, create the transaction and confirm it with the Demo
-    provider, stopping before the status poll (so many polls can then race)."""
-    form = client.open_form(amount)
+    provider, stopping before the status poll (so many polls can then race).
+
+    :param page: ``line_ids`` and ``currency_id`` of the page (see ``PortalClient.open_form``);
+                 the form's transaction route then carries them
+    """
+    form = client.open_form(amount, **page)
     tx = client.create_transaction(form)
     client.simulate(tx["reference"])
     return tx
@@ -39,6 +43,45 @@ def expected_residuals(before, invoice_ids, total):
         expected[move_id] = residual - applied
         remaining -= applied
     return expected, remaining
+
+
+def expected_lines(lines, payments):
+    """Residual of each receivable line (``Invariants.receivable_lines``, oldest first) once
+    the open credits and then ``payments`` are applied, by the rule of the Make a Payment page:
+
+    - each credit (credit note, unapplied payment), oldest first, pays the oldest owed lines of
+      its own receivable account (blocked invoices are never paid);
+    - a payment that chose lines pays those only, oldest first among them; any other pays the
+      oldest owed lines of any receivable account.
+
+    ``payments``: ``[(amount, chosen line ids or None)]``. Chosen payments are applied first: the
+    other payments of a scenario never reach the lines chosen while they are on their way, so
+    the end state is the same whatever the order in which the server books them (the scenario's
+    amounts keep it so). Returns ``({line id: residual}, money left over)``.
+    """
+    left = {line["id"]: line["residual"] for line in lines}
+    owed = [line for line in lines if line["residual"] > 0 and not line["blocked"]]
+
+    def apply(amount, targets):
+        remaining = money(amount)
+        for line in targets:
+            taken = min(left[line["id"]], remaining)
+            left[line["id"]] -= taken
+            remaining -= taken
+        return remaining
+
+    for credit in (line for line in lines if line["residual"] < 0):
+        same_account = [line for line in owed if line["account"] == credit["account"]]
+        left[credit["id"]] = -apply(-credit["residual"], same_account)
+    rest = Decimal(0)
+    for amount, chosen in sorted(payments, key=lambda payment: payment[1] is None):
+        rest += apply(amount, [line for line in owed if chosen is None or line["id"] in chosen])
+    return left, rest
+
+
+def actual_lines(system, partner_id, currency_id):
+    lines = system.invariants.receivable_lines(partner_id, currency_id)
+    return {line["id"]: line["residual"] for line in lines}
 
 
 def actual_residuals(system, invoice_ids):

@@ -37,10 +37,11 @@ LOG_RECORD = re.compile(
 EXPECTED_LOG_ERRORS = (
     # A serialization failure: odoo.sql_db logs the statement, then Odoo retries (the poll below,
     # or odoo/service/model.py `retrying` for the external API). Nothing else of PostgreSQL's.
-    # (PostgreSQL adds a CONTEXT line when the conflict is met by a foreign-key check.)
+    # When a foreign key's check meets the concurrent update (an insert referring to a line
+    # another transaction changed), PostgreSQL names that check in a CONTEXT line.
     re.compile(
         r"\Aodoo\.sql_db: bad query: .*\nERROR:  ?could not serialize access due to concurrent"
-        r" update\s*(\nCONTEXT: [^\n]*\s*)?\Z",
+        r' update\n?(CONTEXT:  SQL statement "SELECT 1 FROM ONLY [^\n]* FOR KEY SHARE OF x")?\s*\Z',
         re.DOTALL,
     ),
     # /payment/status/poll answers "retry" after such a failure (payment/controllers/
