@@ -1,6 +1,5 @@
 import dataclasses
 import logging
-from collections import defaultdict
 from decimal import Decimal
 
 from markupsafe import Markup
@@ -174,8 +173,9 @@ class PortalPayEngine(models.AbstractModel):
             self._log(payment, own, remainder)
         credits = records.filtered(lambda record: not record.payment_id)
         for credit_move in credits.source_move_id:
-            own = credits.filtered(lambda record, move=credit_move: record.source_move_id == move)
-            self._log_on_documents(own, credit_move._get_html_link())
+            credits.filtered(
+                lambda record, move=credit_move: record.source_move_id == move
+            )._queue_notes()
 
     @api.model
     def _reconcile_in_order(self, account, payment_line, applications):
@@ -276,38 +276,4 @@ class PortalPayEngine(models.AbstractModel):
             )
         # Notes for staff, no notification: _message_log skips the followers and mail machinery.
         payment.sudo()._message_log(body=body)
-        self._log_on_documents(records, payment._get_html_link())
-
-    @api.model
-    def _log_on_documents(self, records, origin_link):
-        """One note per invoice and per credit, in a batch (not one message_post each)."""
-        notes = defaultdict(list)
-        for record in records:
-            amount = record.currency_id.format(record.amount)
-            if record.kind == allocation.CREDIT:
-                notes[record.move_id.id].append(
-                    self.env._(
-                        "%(credit)s applied %(amount)s to this invoice (with %(origin)s).",
-                        credit=record.source_move_id._get_html_link(),
-                        amount=amount,
-                        origin=origin_link,
-                    )
-                )
-                notes[record.source_move_id.id].append(
-                    self.env._(
-                        "%(amount)s of this credit applied to %(invoice)s.",
-                        amount=amount,
-                        invoice=record.move_id._get_html_link(),
-                    )
-                )
-            else:
-                notes[record.move_id.id].append(
-                    self.env._(
-                        "Payment %(payment)s applied %(amount)s to this invoice.",
-                        payment=origin_link,
-                        amount=amount,
-                    )
-                )
-        bodies = {move_id: Markup("<br/>").join(lines) for move_id, lines in notes.items()}
-        if bodies:
-            self.env["account.move"].browse(list(bodies)).sudo()._message_log_batch(bodies)
+        records._queue_notes()

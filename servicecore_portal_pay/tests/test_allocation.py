@@ -319,6 +319,9 @@ class TestAllocation(PortalPayCommon):
         self.assertIn("Applied to the oldest invoices first", bodies)
         self.assertIn(self.inv_oldest.name, bodies)
         self.assertIn(self.inv_soon.name, bodies)
+        # The notes on the invoices are posted once the booking committed (a cron it triggers).
+        self.assertFalse(self.inv_oldest.message_ids.filtered(lambda m: payment.name in m.body))
+        self.env["portal.pay.allocation"]._cron_post_notes()
         for invoice, applied in ((self.inv_oldest, "100.00"), (self.inv_soon, "50.00")):
             messages = "\n".join(str(body) for body in invoice.message_ids.mapped("body"))
             self.assertIn(f"{applied} to this invoice", messages)
