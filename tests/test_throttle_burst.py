@@ -209,3 +209,29 @@ def test_one_transaction_confirmed_on_both_servers_makes_one_payment(system, bal
     assert {tx["state"] for tx in txs} == {"done"}
     assert system.check(converged=True) == []
     assert_clean_http(system)
+
+
+def test_one_form_posted_twice_at_once_makes_one_transaction(system, balanced):
+    """Property 7, one form, one transaction: a payment form posted twice at the same instant,
+    once on each server (a double click behind a load balancer), creates one transaction, and
+    both posts get its reference; a fresh page load still pays again."""
+    [(login, password, contact_id)] = _customer(system)
+    tab_one = balanced(login, password, start=0)
+    tab_two = balanced(login, password, start=1)
+    tab_two.session = tab_one.session
+    references = []
+    for amount in ("30.00", "30.00", "30.00"):
+        form = tab_one.open_form(amount)
+        barrier = threading.Barrier(2, timeout=60)
+
+        def post(tab, form=form, barrier=barrier):
+            barrier.wait()
+            return tab.create_transaction(form)["reference"]
+
+        first, second = system.parallel([partial(post, tab_one), partial(post, tab_two)])
+        assert first == second, "one form made two transactions"
+        references.append(first)
+    assert len(set(references)) == 3, "a fresh page load must give a fresh form"
+    txs = _transactions(system, [contact_id])
+    assert sorted(tx["reference"] for tx in txs) == sorted(references)
+    assert_clean_http(system)

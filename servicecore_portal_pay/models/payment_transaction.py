@@ -51,6 +51,14 @@ class PaymentTransaction(models.Model):
         help="The counted payment attempt (portal.pay.attempt) this transaction was started under.",
     )
 
+    # The random part of the Make a Payment form that created this transaction: a second post of
+    # the same form finds this transaction, and the unique index decides between parallel posts.
+    portal_pay_form_nonce = fields.Char(readonly=True, copy=False)
+
+    _portal_pay_form_nonce_uniq = models.UniqueIndex(
+        "(portal_pay_form_nonce) WHERE portal_pay_form_nonce IS NOT NULL"
+    )
+
     # === BUSINESS METHODS - PAYMENT FLOW === #
 
     def _create_child_transaction(self, amount, is_refund=False, **custom_create_values):
