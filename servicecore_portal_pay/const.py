@@ -2,6 +2,10 @@
 # minted here can never authorize another route (and the other way round).
 ACCESS_TOKEN_SCOPE = "servicecore_portal_pay"
 
+# Seconds a payment form's issue time may lie ahead of this server's clock (servers behind one load
+# balancer whose clocks differ slightly); a form from further ahead is refused as expired.
+FORM_CLOCK_SKEW = 60
+
 # The payment form parameters the transaction route accepts (DESIGN.md §4); anything else is
 # refused before any record is created.
 TRANSACTION_ROUTE_KEYS = frozenset(
@@ -65,3 +69,7 @@ BOOKING_LOCK = 0x5C52
 # worker (the poll is repeated, the cron books it anyway).
 BOOKING_WAIT_SECONDS = 20
 BOOKING_LOCK_TIMEOUT = "5s"
+
+# Key (first half) of the advisory lock that serializes the posts of one payment form
+# (controllers/payment.py); the second half is a hash of the form's nonce.
+FORM_LOCK = 0x5C53

@@ -143,6 +143,16 @@ def _browsers(balanced, logins, ip=None):
     return [balanced(*logins[n % len(logins)][:2], ip=ip, start=n % 2) for n in range(BURST)]
 
 
+def _two_tabs(system, balanced):
+    """A new customer's session in two browser tabs, one starting on each server:
+    ``(tab_one, tab_two, contact id)``."""
+    [(login, password, contact_id)] = _customer(system)
+    tab_one = balanced(login, password, start=0)
+    tab_two = balanced(login, password, start=1)
+    tab_two.session = tab_one.session
+    return tab_one, tab_two, contact_id
+
+
 @pytest.mark.parametrize(
     ("limit", "case"),
     [
@@ -172,10 +182,7 @@ def test_limit_holds_under_a_burst_on_two_servers(system, balanced, limits, limi
 def test_one_transaction_confirmed_on_both_servers_makes_one_payment(system, balanced):
     """Two tabs of one session poll the status at the same instant, one on each server, while
     the Demo provider's notification and both servers' post-processing run: one payment."""
-    [(login, password, contact_id)] = _customer(system)
-    tab_one = balanced(login, password, start=0)
-    tab_two = balanced(login, password, start=1)
-    tab_two.session = tab_one.session
+    tab_one, tab_two, contact_id = _two_tabs(system, balanced)
     payments = []
     for amount in ("40.00", "41.50", "42.25"):
         form = tab_one.open_form(amount)
@@ -208,4 +215,27 @@ def test_one_transaction_confirmed_on_both_servers_makes_one_payment(system, bal
     txs = _transactions(system, [contact_id])
     assert {tx["state"] for tx in txs} == {"done"}
     assert system.check(converged=True) == []
+    assert_clean_http(system)
+
+
+def test_one_form_posted_twice_at_once_makes_one_transaction(system, balanced):
+    """Property 7, one form, one transaction: a payment form posted twice at the same instant,
+    once on each server (a double click behind a load balancer), creates one transaction, and
+    both posts get its reference; a fresh page load still pays again."""
+    tab_one, tab_two, contact_id = _two_tabs(system, balanced)
+    references = []
+    for amount in ("30.00", "30.00", "30.00"):
+        form = tab_one.open_form(amount)
+        barrier = threading.Barrier(2, timeout=60)
+
+        def post(tab, form=form, barrier=barrier):
+            barrier.wait()
+            return tab.create_transaction(form)["reference"]
+
+        first, second = system.parallel([partial(post, tab_one), partial(post, tab_two)])
+        assert first == second, "one form made two transactions"
+        references.append(first)
+    assert len(set(references)) == 3, "a fresh page load must give a fresh form"
+    txs = _transactions(system, [contact_id])
+    assert sorted(tx["reference"] for tx in txs) == sorted(references)
     assert_clean_http(system)

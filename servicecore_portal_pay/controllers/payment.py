@@ -3,7 +3,7 @@ import logging
 from werkzeug.exceptions import Forbidden
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.http import request, route
 
 from odoo.addons.account_payment.controllers import payment
@@ -55,16 +55,17 @@ class PaymentPortal(payment.PaymentPortal):
         if pay_request is None:
             raise Forbidden()
         pay_request = Request._with_amount(pay_request, kwargs.get("amount"))
-        if not Request._check_access_token(pay_request, kwargs.get("access_token")):
-            raise ValidationError(
-                request.env._(
-                    "This payment form has expired or was changed. Reload the page and try again."
-                )
-            )
+        nonce = Request._check_access_token(pay_request, kwargs.get("access_token"))
         partner, account, amount = pay_request.partner, pay_request.account, pay_request.amount
         company, currency = account.company, account.currency
         if kwargs.get("is_validation"):
             raise ValidationError(request.env._("This form only takes payments."))
+        # One form, one transaction: a form posted again (double click, resent request, replay)
+        # gets the transaction it created, and is neither counted nor charged again.
+        existing_sudo = self._portal_pay_form_transaction(nonce)
+        if existing_sudo:
+            return existing_sudo
+        self._portal_pay_claim_form(nonce)
         provider_sudo, method_id, token_id, flow = self._portal_pay_check_payment_option(
             partner, company, currency, amount, kwargs
         )
@@ -72,7 +73,11 @@ class PaymentPortal(payment.PaymentPortal):
         attempt_values = (
             request.env["portal.pay.attempt"].sudo()._portal_pay_reserve_payment(partner, company)
         )
-        create_values = {"portal_pay_account": True, **attempt_values}
+        create_values = {
+            "portal_pay_account": True,
+            "portal_pay_form_nonce": nonce,
+            **attempt_values,
+        }
         if account.chosen:
             create_values["portal_pay_line_ids"] = [Command.set(sorted(account.chosen))]
         tx_sudo = self._create_transaction(
@@ -93,6 +98,55 @@ class PaymentPortal(payment.PaymentPortal):
         )
         tx_sudo.landing_route = f"{const.CONFIRMATION_ROUTE}?tx_id={tx_sudo.id}"
         return tx_sudo._get_processing_values()
+
+    @staticmethod
+    def _portal_pay_form_transaction(nonce):
+        """What a payment form already posted gets back: the processing values of the
+        transaction it created while that one is still to be processed (the same reference, and
+        with Stripe the same PaymentIntent, created under an idempotency key of the reference), a
+        message once it was processed, nothing for a form never posted.
+
+        :raise ValidationError: if the form's transaction was already processed
+        """
+        tx_sudo = (
+            request.env["payment.transaction"]
+            .sudo()
+            .search([("portal_pay_form_nonce", "=", nonce)], limit=1)
+        )
+        if not tx_sudo:
+            return None
+        if tx_sudo.state == "draft" or tx_sudo.operation == "online_token":
+            return tx_sudo._get_processing_values()
+        raise ValidationError(
+            request.env._(
+                "This payment form was already used for payment %(reference)s. Reload the page "
+                "to make another payment.",
+                reference=tx_sudo.reference,
+            )
+        )
+
+    @staticmethod
+    def _portal_pay_claim_form(nonce):
+        """Make a second post of the same form wait for the first, then find its transaction.
+
+        A parallel post waits for the lock of the form until the first one's transaction is
+        committed (or rolled back). Its own snapshot is older than that commit, so the
+        transaction is looked for on a fresh cursor, and if there is one the request is retried
+        from the start (Odoo retries on a `ConcurrencyError`), where it is found and returned.
+        The unique index on the nonce stays the last word.
+
+        :raise ConcurrencyError: if the form's transaction was committed meanwhile
+        """
+        request.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (const.FORM_LOCK, nonce)
+        )
+        with request.env.registry.cursor() as fresh_cr:
+            fresh_cr.execute(
+                "SELECT 1 FROM payment_transaction WHERE portal_pay_form_nonce = %s", (nonce,)
+            )
+            posted = bool(fresh_cr.fetchone())
+        if posted:
+            raise ConcurrencyError("payment form posted twice at once")
 
     @staticmethod
     def _portal_pay_path_args():

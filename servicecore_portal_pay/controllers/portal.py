@@ -233,6 +233,8 @@ class PortalAccount(portal.PortalAccount):
             "tx_sudo": tx_sudo,
             "payment_sudo": payment_sudo,
             "allocations_sudo": tx_sudo._portal_pay_allocations(),
+            # A contact whose right to pay was removed keeps past confirmations, not the links.
+            "portal_pay_may_pay": tx_sudo.partner_id._portal_pay_may_pay_in(tx_sudo.company_id),
         }
         return request.render("servicecore_portal_pay.portal_pay_confirmation_page", values)
 

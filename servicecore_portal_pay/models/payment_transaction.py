@@ -47,6 +47,19 @@ class PaymentTransaction(models.Model):
         help="The counted payment attempt (portal.pay.attempt) this transaction was started under.",
     )
 
+    # The random part of the Make a Payment form that created this transaction: a second post of
+    # the same form finds this transaction, and the unique index decides between parallel posts.
+    portal_pay_form_nonce = fields.Char(readonly=True, copy=False)
+
+    _portal_pay_form_nonce_uniq = models.UniqueIndex(
+        "(portal_pay_form_nonce) WHERE portal_pay_form_nonce IS NOT NULL"
+    )
+
+    # Card testing through one PaymentIntent: each failed charge Stripe reports counts toward the
+    # failure limits (models/portal_pay_attempt.py), once, whatever delivers it.
+    portal_pay_failed_charges = fields.Integer(readonly=True, copy=False)
+    portal_pay_failed_charge_refs = fields.Char(readonly=True, copy=False)
+
     # === BUSINESS METHODS - PAYMENT FLOW === #
 
     def _create_child_transaction(self, amount, is_refund=False, **custom_create_values):
@@ -312,7 +325,49 @@ class PaymentTransaction(models.Model):
         tx = super(PaymentTransaction, tx)._process(provider_code, payment_data)
         if tx.state == "done" and previous_state != "done":
             self.env.ref("payment.cron_post_process_payment_tx")._trigger()
+        if tx.operation != "refund":
+            tx._portal_pay_stripe_count_decline(payment_data.get("payment_intent"))
         return tx
+
+    def _portal_pay_stripe_count_decline(self, intent):
+        """Count a failed charge of this transaction's PaymentIntent, and cancel the intent.
+
+        The browser holds the PaymentIntent's client_secret: without the cancellation it could
+        try card after card on this one transaction, each decline re-erroring it. Cancelled, the
+        intent takes no more cards, and a new payment is a new, counted attempt. The webhook,
+        the browser's return and the recovery cron may all report one failure: it counts once.
+        """
+        self.ensure_one()
+        error = intent.get("last_payment_error") if isinstance(intent, dict) else None
+        if intent.get("status") != "requires_payment_method" or not isinstance(error, dict):
+            return
+        method = error.get("payment_method")
+        ref = str(error.get("charge") or (method.get("id") if isinstance(method, dict) else method))
+        refs = (self.portal_pay_failed_charge_refs or "").split()
+        if ref in refs:
+            return
+        self.write(
+            {
+                "portal_pay_failed_charges": self.portal_pay_failed_charges + 1,
+                "portal_pay_failed_charge_refs": " ".join([*refs, ref]),
+            }
+        )
+        if self.state != "error":
+            return
+        try:
+            self._send_api_request(
+                "POST",
+                f"payment_intents/{intent['id']}/cancel",
+                data={"cancellation_reason": "abandoned"},
+            )
+        except ValidationError as exc:
+            # Already succeeding or cancelled at Stripe: its own notification settles it.
+            _logger.warning(
+                "PaymentIntent %s of transaction %s not cancelled after a decline: %s",
+                intent.get("id"),
+                self.reference,
+                exc,
+            )
 
     def _portal_pay_stripe_mismatch(self, payment_data):
         """Say why Stripe payment data is not about this transaction, if it is not.

@@ -159,7 +159,8 @@ class PortalPayAttempt(models.Model):
 
         An attempt counts as failed until its transaction is confirmed: when the transaction
         failed, was cancelled, is still a draft, or does not exist (yet: the request that
-        reserved it is still running, or it failed before creating it).
+        reserved it is still running, or it failed before creating it). A transaction on which
+        Stripe reported several failed charges (cards tried on one PaymentIntent) counts each.
 
         :param str ip: the client address (``None``: nothing is counted for it)
         :rtype: throttle.Counts
@@ -167,8 +168,11 @@ class PortalPayAttempt(models.Model):
         now = self.env.cr.now()
         tx_since = now - timedelta(minutes=limits.tx_minutes)
         failed_since = now - timedelta(minutes=limits.failed_minutes)
-        unconfirmed = SQL(
-            "a.create_date >= %s AND (t.id IS NULL OR t.state IN ('draft', 'error', 'cancel'))",
+        failures = SQL(
+            """CASE WHEN a.create_date < %s THEN 0
+                    WHEN t.id IS NULL OR t.state IN ('draft', 'error', 'cancel')
+                    THEN GREATEST(t.portal_pay_failed_charges, 1)
+                    ELSE COALESCE(t.portal_pay_failed_charges, 0) END""",
             failed_since,
         )
         self.env.cr.execute(
@@ -176,8 +180,8 @@ class PortalPayAttempt(models.Model):
                 """
                 SELECT count(*) FILTER (WHERE a.partner_id = %(partner)s AND %(started)s),
                        count(*) FILTER (WHERE a.ip = %(ip)s AND %(started)s),
-                       count(*) FILTER (WHERE a.partner_id = %(partner)s AND %(unconfirmed)s),
-                       count(*) FILTER (WHERE a.ip = %(ip)s AND %(unconfirmed)s)
+                       COALESCE(sum(%(failures)s) FILTER (WHERE a.partner_id = %(partner)s), 0),
+                       COALESCE(sum(%(failures)s) FILTER (WHERE a.ip = %(ip)s), 0)
                   FROM portal_pay_attempt a
                   LEFT JOIN payment_transaction t ON t.portal_pay_attempt_id = a.id
                  WHERE a.kind = 'payment'
@@ -187,11 +191,11 @@ class PortalPayAttempt(models.Model):
                 partner=partner.id,
                 ip=ip,
                 started=SQL("a.create_date >= %s", tx_since),
-                unconfirmed=unconfirmed,
+                failures=failures,
                 since=min(tx_since, failed_since),
             )
         )
-        return throttle.Counts(*self.env.cr.fetchone())
+        return throttle.Counts(*(int(count) for count in self.env.cr.fetchone()))
 
     def _portal_pay_count_pdfs(self, partner, limits):
         """The PDFs rendered for a contact within the attempts window."""

@@ -1,9 +1,12 @@
 import dataclasses
+import secrets
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import consteq
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.servicecore_portal_pay import const
@@ -104,12 +107,17 @@ class PortalPayRequest(models.AbstractModel):
     @api.model
     def _min_amount(self, company, currency):
         """The company's minimum payment (set in its currency), in ``currency``."""
-        minimum = company.portal_pay_min_amount or 0.0
+        return self._company_amount(company, currency, company.portal_pay_min_amount)
+
+    @api.model
+    def _company_amount(self, company, currency, value):
+        """``value``, a setting of ``company`` in its currency, in ``currency``."""
+        value = value or 0.0
         if currency != company.currency_id:
-            minimum = company.currency_id._convert(
-                minimum, currency, company, fields.Date.context_today(self)
+            value = company.currency_id._convert(
+                value, currency, company, fields.Date.context_today(self)
             )
-        return amounts.quantize(minimum, currency.decimal_places)
+        return amounts.quantize(value, currency.decimal_places)
 
     @api.model
     def _default_amount(self, account):
@@ -128,14 +136,17 @@ class PortalPayRequest(models.AbstractModel):
         :raise ValidationError: with a message for the customer
         """
         company, currency = account.company, account.currency
+        balance = account.figures.balance
         try:
             amount = amounts.parse_amount(raw_amount, currency.decimal_places)
             amounts.check_step(amount, Decimal(str(currency.rounding)))
             amounts.check_bounds(
                 amount,
                 minimum=self._min_amount(company, currency),
-                maximum=account.figures.balance,
+                maximum=balance,
                 allow_overpayment=company.portal_pay_overpayment == "credit",
+                ceiling=max(balance, 0)
+                + self._company_amount(company, currency, company.portal_pay_overpayment_margin),
             )
         except amounts.AmountError as error:
             raise ValidationError(self._amount_message(error, currency)) from error
@@ -165,19 +176,63 @@ class PortalPayRequest(models.AbstractModel):
                 "The amount cannot exceed your open balance of %(maximum)s.",
                 maximum=fmt(error.params["maximum"]),
             ),
+            "above_ceiling": lambda: self.env._(
+                "The amount cannot exceed %(maximum)s: your open balance and at most a fixed "
+                "amount paid in advance.",
+                maximum=fmt(error.params["maximum"]),
+            ),
         }
         return messages[error.code]()
 
     # === ACCESS TOKEN === #
 
     @api.model
-    def _access_token(self, request):
-        """The token that binds a payment form to ``request`` (see ``token_values``)."""
-        return payment_utils.generate_access_token(const.ACCESS_TOKEN_SCOPE, *request.token_values)
+    def _access_token(self, request, issued=None, nonce=None):
+        """A fresh token for one payment form of ``request``: when it was issued, a random nonce
+        that makes the form single-use, and an HMAC of both and of ``token_values``.
+
+        :param int issued: the issue time, in seconds since the epoch (default: now)
+        :param str nonce: the nonce (default: a new random one)
+        """
+        issued = int(time.time()) if issued is None else int(issued)
+        nonce = nonce or secrets.token_hex(16)
+        mac = payment_utils.generate_access_token(
+            const.ACCESS_TOKEN_SCOPE, *request.token_values, issued, nonce, env=self.env
+        )
+        return f"{issued}.{nonce}.{mac}"
 
     @api.model
     def _check_access_token(self, request, token):
-        # A JSON list or object would make the constant-time comparison raise (a server error).
-        return isinstance(token, str) and payment_utils.check_access_token(
-            token, const.ACCESS_TOKEN_SCOPE, *request.token_values
+        """Check the token a payment form sent for ``request``.
+
+        :return: the form's nonce
+        :rtype: str
+        :raise ValidationError: if the token is not this request's, or has expired
+        """
+        changed = ValidationError(
+            self.env._(
+                "This payment form has expired or was changed. Reload the page and try again."
+            )
         )
+        # A JSON list or object would make the constant-time comparison raise (a server error).
+        parts = token.split(".") if isinstance(token, str) else []
+        if len(parts) != 3 or not token.isascii() or not parts[0].isdigit():
+            raise changed
+        issued, nonce, mac = parts
+        expected = payment_utils.generate_access_token(
+            const.ACCESS_TOKEN_SCOPE, *request.token_values, issued, nonce, env=self.env
+        )
+        if not consteq(mac, expected):
+            raise changed
+        minutes = request.account.company.portal_pay_form_minutes
+        # A form issued in the future comes from a skewed or forged clock: refused as well.
+        age = time.time() - int(issued)
+        if not -const.FORM_CLOCK_SKEW <= age <= minutes * 60:
+            raise ValidationError(
+                self.env._(
+                    "This payment form expired after %(minutes)s minutes. Reload the page and "
+                    "try again.",
+                    minutes=minutes,
+                )
+            )
+        return nonce

@@ -22,6 +22,19 @@ class ResCompany(models.Model):
         default=1.0,
         help="Smallest amount a customer may pay on account from the portal.",
     )
+    portal_pay_overpayment_margin = fields.Monetary(
+        string="Overpayment Ceiling",
+        currency_field="currency_id",
+        default=1000.0,
+        help="With overpayments kept as credit: the most a customer may pay above the open "
+        "balance, in the company's currency (0: nothing above the open balance).",
+    )
+    portal_pay_form_minutes = fields.Integer(
+        string="Payment Form Validity (minutes)",
+        default=60,
+        help="How long a Make a Payment form can be submitted after the page was loaded; each "
+        "form pays once, a fresh page load gives a fresh form.",
+    )
     portal_pay_default_amount = fields.Selection(
         string="Default Portal Amount",
         selection=[
@@ -145,6 +158,16 @@ class ResCompany(models.Model):
                         "Payment attempt limits cannot be negative and their windows must last "
                         "at least a minute."
                     )
+                )
+
+    @api.constrains("portal_pay_overpayment_margin", "portal_pay_form_minutes")
+    def _check_portal_pay_form(self):
+        for company in self:
+            if company.portal_pay_overpayment_margin < 0:
+                raise ValidationError(self.env._("The overpayment ceiling cannot be negative."))
+            if company.portal_pay_form_minutes < 1:
+                raise ValidationError(
+                    self.env._("A payment form must stay valid for at least a minute.")
                 )
 
     # === BUSINESS METHODS === #

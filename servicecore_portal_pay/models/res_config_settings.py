@@ -12,6 +12,14 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         currency_field="currency_id",
     )
+    portal_pay_overpayment_margin = fields.Monetary(
+        related="company_id.portal_pay_overpayment_margin",
+        readonly=False,
+        currency_field="currency_id",
+    )
+    portal_pay_form_minutes = fields.Integer(
+        related="company_id.portal_pay_form_minutes", readonly=False
+    )
     portal_pay_default_amount = fields.Selection(
         related="company_id.portal_pay_default_amount", readonly=False
     )

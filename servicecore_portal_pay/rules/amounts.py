@@ -58,14 +58,16 @@ def quantize(amount, decimal_places):
     return Decimal(str(amount)).quantize(exponent, rounding="ROUND_HALF_UP")
 
 
-def check_bounds(amount, minimum, maximum, allow_overpayment):
+def check_bounds(amount, minimum, maximum, allow_overpayment, ceiling=None):
     """Check a parsed amount against the company's policy.
 
     :param Decimal amount: the parsed amount
     :param Decimal minimum: the smallest amount accepted
     :param Decimal maximum: the open balance
     :param bool allow_overpayment: whether amounts above the balance are accepted
-    :raise AmountError: ``below_minimum``, ``nothing_due`` or ``above_balance``
+    :param Decimal ceiling: with overpayments, the most that may be paid (None: no ceiling)
+    :raise AmountError: ``below_minimum``, ``nothing_due``, ``above_balance`` or
+        ``above_ceiling``
     """
     if maximum > 0:
         # A balance smaller than the minimum payment can still be paid off in full.
@@ -77,6 +79,8 @@ def check_bounds(amount, minimum, maximum, allow_overpayment):
             raise AmountError("nothing_due")
         if amount > maximum:
             raise AmountError("above_balance", maximum=maximum)
+    elif ceiling is not None and amount > ceiling:
+        raise AmountError("above_ceiling", maximum=ceiling)
 
 
 def check_step(amount, step):

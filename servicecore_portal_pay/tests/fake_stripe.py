@@ -25,6 +25,9 @@ responses, PaymentIntents, PaymentMethods, Charges, Refunds, Events):
   ``Stripe-Version`` and in the webhook endpoint it creates), the ``charges`` list.
 - **Amounts** are in the currency's smallest unit; zero-decimal currencies (JPY) have none,
   and three-decimal ones (BHD, JOD, KWD, OMR, TND) must end in 0.
+- **Cancelling** a PaymentIntent (``POST payment_intents/{id}/cancel``) is allowed in the
+  statuses Stripe lists, and a cancelled or succeeded one takes no further card. A declined card
+  is a failed Charge named in ``last_payment_error.charge``.
 - **Events** have the envelope of the Events API (``id``, ``object``, ``api_version``,
   ``created``, ``data.object``, ``livemode``, ``pending_webhooks``, ``request``, ``type``), with
   the object rendered for the webhook endpoint's API version, payment methods not expanded.
@@ -52,6 +55,15 @@ CHARGES_REMOVED_IN = "2022-11-15"
 ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx"}
 ZERO_DECIMAL |= {"vnd", "vuv", "xaf", "xof", "xpf"}
 THREE_DECIMAL = {"bhd", "jod", "kwd", "omr", "tnd"}
+# PaymentIntent statuses (API reference: Cancel a PaymentIntent).
+CANCELABLE_STATUSES = (
+    "requires_payment_method",
+    "requires_capture",
+    "requires_confirmation",
+    "requires_action",
+    "processing",
+)
+FINAL_STATUSES = ("succeeded", "canceled")
 
 
 @dataclass
@@ -150,6 +162,15 @@ class FakeStripe:
         (a Charge is created); ``requires_payment_method`` with ``error_message`` is a decline.
         """
         intent = self.intents[intent_id]
+        if intent["status"] in FINAL_STATUSES:
+            # What Stripe.js gets for a cancelled (or completed) PaymentIntent: nothing changes.
+            return _error(
+                400,
+                "invalid_request_error",
+                f"This PaymentIntent's payment_method could not be updated because it has a "
+                f"status of {intent['status']}.",
+                code="payment_intent_unexpected_state",
+            )[1]
         if payment_method is None:
             payment_method = intent.get("payment_method") or self.add_payment_method()
         if intent.get("setup_future_usage") and intent.get("customer"):
@@ -164,10 +185,13 @@ class FakeStripe:
             self._charge(intent)
             intent["last_payment_error"] = None
         if error_message is not None:
+            # Each declined card is a failed Charge of its own, named in the error.
             intent["last_payment_error"] = {
                 "type": "card_error",
                 "code": "card_declined",
                 "message": error_message,
+                "charge": self._id("ch"),
+                "payment_method": copy.deepcopy(self.payment_methods[payment_method]),
             }
         return self._render(intent)
 
@@ -321,8 +345,8 @@ class FakeStripe:
         method, path, params = call.method, call.path, call.params
         if method == "POST" and path == "customers":
             return 200, {"id": self._id("cus"), "object": "customer"}
-        if method == "POST" and path == "payment_intents":
-            return self._create_intent(call)
+        if method == "POST" and path.startswith("payment_intents"):
+            return self._post_intent(call)
         if method == "GET" and path.startswith("payment_intents/"):
             intent = self.intents.get(path.split("/", 1)[1])
             if intent:
@@ -341,6 +365,15 @@ class FakeStripe:
             f"No such resource: '{path}'",
             code="resource_missing",
         )
+
+    def _post_intent(self, call):
+        """POST payment_intents (create) and payment_intents/{id}/cancel."""
+        parts = call.path.split("/")
+        if len(parts) == 1:
+            return self._create_intent(call)
+        if len(parts) == 3 and parts[2] == "cancel":
+            return self._cancel(parts[1], call)
+        return _error(404, "invalid_request_error", f"No such resource: '{call.path}'")
 
     def _create_intent(self, call):
         params = call.params
@@ -378,6 +411,33 @@ class FakeStripe:
         if params.get("confirm") in ("True", "true"):  # a saved card, charged at once
             return self._confirm(intent_id, call)
         return 200, self._render(self.intents[intent_id], expand=call.expand)
+
+    def _cancel(self, intent_id, call):
+        """POST /v1/payment_intents/{id}/cancel: only before it succeeded or was cancelled."""
+        intent = self.intents.get(intent_id)
+        if not intent:
+            return _error(
+                404,
+                "invalid_request_error",
+                f"No such payment_intent: '{intent_id}'",
+                code="resource_missing",
+            )
+        if intent["status"] not in CANCELABLE_STATUSES:
+            return _error(
+                400,
+                "invalid_request_error",
+                "You cannot cancel this PaymentIntent because it has a status of "
+                f"{intent['status']}. Only a PaymentIntent with one of the following statuses "
+                f"may be canceled: {', '.join(CANCELABLE_STATUSES)}.",
+                code="payment_intent_unexpected_state",
+            )
+        intent.update(
+            status="canceled",
+            canceled_at=int(time.time()),
+            cancellation_reason=call.params.get("cancellation_reason"),
+            next_action=None,
+        )
+        return 200, self._render(intent, expand=call.expand)
 
     def _confirm(self, intent_id, call):
         intent = self.intents[intent_id]

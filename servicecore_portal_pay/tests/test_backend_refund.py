@@ -57,3 +57,56 @@ class TestPortalPayRefund(PortalPayBackendCommon):
         self._portal_pay_refund(tx, 0.01)
         self.assertResiduals({self.inv_a: "0.00", self.inv_b: "0.00", self.inv_c: "0.01"})
         self.assertEqual(payment.portal_pay_anomaly, "refund")
+
+    def test_credit_refund_goes_back_to_the_original_method_only(self):
+        """Refunding a customer's credit (a portal overpayment) through the refund wizard can
+        only send the money back where it came from: the wizard takes an amount and nothing
+        else, and the refund reuses the payment's provider, method and saved card."""
+        self.company.portal_pay_overpayment = "credit"
+        # The test provider stands for one that refunds, like Stripe.
+        self.provider.support_refund = "partial"
+        token = self._create_token(partner_id=self.payer.id)
+        token.payment_method_id.support_refund = "partial"
+        tx = self.env["payment.transaction"].create(
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": token.payment_method_id.id,
+                "token_id": token.id,
+                "reference": "ACCT-REFUND-SAME-METHOD",
+                "amount": 650.00,
+                "currency_id": self.currency.id,
+                "partner_id": self.payer.id,
+                "operation": "online_token",
+                "portal_pay_account": True,
+            }
+        )
+        tx._set_done()
+        tx._post_process()
+        payment = tx.payment_id
+        self.assertEqual(payment.portal_pay_unapplied, 50.0)
+
+        Wizard = self.env["payment.refund.wizard"].with_user(self.accountant)
+        editable = {name for name, field in Wizard._fields.items() if not field.readonly}
+        self.assertEqual(editable, {"amount_to_refund"}, "only the amount can be chosen")
+        wizard = Wizard.with_context(active_id=payment.id).create({"amount_to_refund": 50.00})
+        wizard.action_refund()
+        refund_tx = tx.child_transaction_ids
+        self.assertRecordValues(
+            refund_tx,
+            [
+                {
+                    "operation": "refund",
+                    "source_transaction_id": tx.id,
+                    "provider_id": tx.provider_id.id,
+                    "payment_method_id": tx.payment_method_id.id,
+                    "token_id": token.id,
+                    "partner_id": self.payer.id,
+                    "amount": -50.0,
+                }
+            ],
+        )
+        refund_tx._set_done()
+        refund_tx._post_process()
+        self.assertEqual(refund_tx.payment_id.journal_id, payment.journal_id)
+        self.assertEqual(payment.portal_pay_refunded, 50.0)
+        self.assertResiduals({self.inv_a: "0.00", self.inv_b: "0.00", self.inv_c: "0.00"})

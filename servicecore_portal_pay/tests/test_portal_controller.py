@@ -1,11 +1,13 @@
 """Make a Payment over real HTTP: who gets the page, what the server accepts, what it refuses."""
 
 import json
+from datetime import timedelta
 from urllib.parse import urlparse
 
+from freezegun import freeze_time
 from lxml import html
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -188,9 +190,9 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         message = self._amount_error(self._get_page("100.00"))
         self.assertIn("90.00", message)
         # Nor with the first company's provider.
-        token = self._generate_test_access_token(
-            const.ACCESS_TOKEN_SCOPE, other.id, contact.id, "90.00", other.currency_id.id
-        )
+        # (That company has no provider, so no form: the token comes from the real function.)
+        Request = self.env["portal.pay.request"].with_company(other)
+        token = Request._access_token(Request._with_amount(Request._check(contact, other), "90.00"))
         self.assertRefused(
             {
                 "provider_id": self.provider.id,
@@ -232,6 +234,21 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         self.assertIn("will stay on your account as credit", notice[0].text_content())
         result = self._rpc(self._tx_params("650.00"))
         self.assertEqual(self._get_tx(result["result"]["reference"]).amount, 650.0)
+
+    def test_overpayment_ceiling(self):
+        """In credit mode, at most the open balance (600.00) plus the company's ceiling."""
+        self.company.portal_pay_overpayment = "credit"
+        self.assertEqual(self.company.portal_pay_overpayment_margin, 1000.0)
+        self.authenticate(self.payer_user.login, self.payer_user.login)
+        self.assertIn("o_payment_form", self._get_page("1600.00").text)
+        message = "The amount cannot exceed $\xa01,600.00"
+        self.assertIn(message, self._amount_error(self._get_page("1600.01")))
+        self.assertIn(message, self._amount_error(self._get_page("999999999999.99")))
+        # The form of an amount accepted before the ceiling was lowered is refused too.
+        params = self._tx_params("1600.00")
+        self.company.portal_pay_overpayment_margin = 0.0
+        self.assertRefused(params, "The amount cannot exceed $\xa0600.00")
+        self.assertIn("o_payment_form", self._get_page("600.00").text)
 
     def test_small_balance_below_minimum_can_be_paid_off(self):
         self._pay("599.50")
@@ -480,6 +497,33 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         )
         self.assertEqual(new_balance.text_content().strip(), "$\xa0450.00")
 
+    def test_past_payment_pages_after_the_right_to_pay_was_removed(self):
+        """Revocation: the payer keeps the confirmation and the receipt of past payments, with
+        the figures stored when the payment was booked, never the account's live figures."""
+        tx = self._confirmed_transaction("150.00")
+        self.payer.sudo().portal_payment_enabled = False
+        # The account moves on: the live balance is now 1,450.00, not the stored 450.00.
+        self._create_customer_invoice("1000.00", due=self._days(-1))
+        pages = {
+            "confirmation": self.url_open(f"{const.CONFIRMATION_ROUTE}?tx_id={tx.id}"),
+            "receipt": self.url_open(f"{const.RECEIPT_ROUTE}/{tx.id}"),
+        }
+        for name, response in pages.items():
+            with self.subTest(page=name):
+                self.assertEqual(response.status_code, 200)
+                self.assertIn(tx.reference, response.text)
+                self.assertIn("450.00", response.text)
+                self.assertNotIn("1,450.00", response.text)
+                self.assertNotIn("1,000.00", response.text)
+        # Nor an invitation to pay that the contact may no longer follow.
+        tree = html.fromstring(pages["confirmation"].text)
+        self.assertFalse(tree.xpath(f"//a[@href='{const.PAGE_ROUTE}']"))
+        # Other contacts still get nothing.
+        self.authenticate(self.other_payer_user.login, self.other_payer_user.login)
+        for url in (f"{const.CONFIRMATION_ROUTE}?tx_id={tx.id}", f"{const.RECEIPT_ROUTE}/{tx.id}"):
+            with self.subTest(url=url):
+                self.assertEqual(self.url_open(url).status_code, 404)
+
     def test_confirmation_of_another_flow_is_not_found(self):
         # A stock transaction of the same user is not a Make a Payment one.
         tx = self._create_portal_transaction("10.00", portal_pay_account=False, state="done")
@@ -556,3 +600,49 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         self.assertResiduals(
             {mine_old: "0", mine_older: "0", self.inv_oldest: "100.00", self.inv_soon: "200.00"}
         )
+
+    # === ONE FORM, ONE TRANSACTION === #
+
+    def test_replayed_form_returns_its_transaction(self):
+        params = self._tx_params("150.00")
+        first = self._rpc(params)
+        self.assertIn("result", first, first)
+        count = self._count_transactions()
+        # A double click, a resent request or a replay: the same transaction, nothing new.
+        second = self._rpc(params)
+        self.assertEqual(second, {**first, "id": second["id"]})
+        self.assertEqual(self._count_transactions(), count)
+
+    def test_used_form_of_a_processed_transaction_refused(self):
+        params = self._tx_params("150.00")
+        tx = self._get_tx(self._rpc(params)["result"]["reference"])
+        tx._set_done()
+        message = self.assertRefused(params, "already")
+        self.assertIn(tx.reference, message)
+
+    def test_fresh_page_gives_fresh_form(self):
+        first_params = self._tx_params("150.00")
+        second_params = self._tx_params("150.00")
+        self.assertNotEqual(first_params["access_token"], second_params["access_token"])
+        # Paying the same amount twice on purpose: two page loads, two transactions.
+        first = self._rpc(first_params)["result"]["reference"]
+        second = self._rpc(second_params)["result"]["reference"]
+        self.assertNotEqual(first, second)
+
+    def test_form_expires_after_company_setting(self):
+        self.assertEqual(self.company.portal_pay_form_minutes, 60)
+        now = fields.Datetime.now()
+        with freeze_time(now - timedelta(minutes=61)):
+            stale = self._tx_params("150.00")
+        self.assertRefused(stale, "expired after")
+        with freeze_time(now - timedelta(minutes=50)):
+            recent = self._tx_params("150.00")
+        self.assertIn("result", self._rpc(recent))
+        self.company.portal_pay_form_minutes = 10
+        with freeze_time(now - timedelta(minutes=11)):
+            stale = self._tx_params("150.00")
+        self.assertRefused(stale, "expired after")
+        # A token "issued" in the future (a forged clock) is no fresher than an old one.
+        with freeze_time(now + timedelta(minutes=30)):
+            future = self._tx_params("150.00")
+        self.assertRefused(future, "expired after")

@@ -31,6 +31,7 @@ WEBHOOK_URL = "/payment/stripe/webhook"
 SECRET = "whsec_portal_pay_current_0123456789"
 OLD_SECRET = "whsec_portal_pay_previous_987654321"
 CONTROLLER_LOGGER = "odoo.addons.servicecore_portal_pay.controllers.stripe"
+ATTEMPT_LOGGER = "odoo.addons.servicecore_portal_pay.models.portal_pay_attempt"
 TX_LOGGERS = (
     "odoo.addons.servicecore_portal_pay.models.payment_transaction",
     "odoo.addons.payment.models.payment_transaction",
@@ -788,8 +789,8 @@ class TestStripeWebhook(StripePortalPayCase):
         self.assertPaidOldestFirst(tx)
 
     def test_failure_then_success_on_the_same_intent(self):
-        # A declined attempt returns the PaymentIntent to requires_payment_method; a second card
-        # may still succeed on the same PaymentIntent.
+        # A failure that names no failed charge leaves the PaymentIntent usable (a declined card
+        # cancels it: TestStripeCardTesting); a second card may then still succeed on it.
         tx, intent_id, succeeded = self._succeeded_event()
         failed = self.fake.event(
             "payment_intent.payment_failed", intent_id, status="requires_payment_method"
@@ -1039,6 +1040,85 @@ class TestStripeFaults(StripePortalPayCase):
         self._run_recovery()
         self.assertFalse(self.fake.calls, "too old: left to staff")
         self.assertNothingApplied(tx)
+
+
+@tagged("post_install", "-at_install")
+class TestStripeCardTesting(StripePortalPayCase):
+    """Card testing through one transaction: a declined PaymentIntent is cancelled, so its
+    client_secret is worthless, and every failed charge Stripe reports counts toward the
+    failure limit."""
+
+    def setUp(self):
+        super().setUp()
+        self.company.write(
+            {
+                "portal_pay_throttle_tx_user": 0,
+                "portal_pay_throttle_tx_ip": 0,
+                "portal_pay_throttle_failed_user": 3,
+                "portal_pay_throttle_failed_ip": 0,
+            }
+        )
+
+    def _decline(self, intent_id, message="Your card was declined."):
+        """One more card declined on ``intent_id`` (Stripe.js confirming it in the browser):
+        the ``payment_intent.payment_failed`` event Stripe sends about it."""
+        self.fake.settle(intent_id, "requires_payment_method", error_message=message)
+        return self.fake.event("payment_intent.payment_failed", intent_id)
+
+    def test_declined_intent_cancelled_and_form_used(self):
+        form = self._open_payment_form("300.33")
+        reference = self._submit(form)["reference"]
+        tx = self.env["payment.transaction"].search([("reference", "=", reference)])
+        intent_id = tx.provider_reference
+        self.assertEqual(self._deliver(self._decline(intent_id)).status_code, 200)
+        self.assertEqual(len(self.fake.calls_to("POST", f"payment_intents/{intent_id}/cancel")), 1)
+        self.assertEqual(self.fake.intents[intent_id]["status"], "canceled")
+        tx.invalidate_recordset()
+        self.assertNothingApplied(tx, state="error")
+        # The browser still holds the client_secret: Stripe refuses another card on it.
+        refused = self.fake.settle(intent_id, "succeeded")
+        self.assertEqual(refused["error"]["code"], "payment_intent_unexpected_state")
+        # The same form again is no new chance: the customer must start a new, counted attempt.
+        with mute_logger("odoo.http"):
+            replay = self._post_form(form)
+        self.assertIn("already used", str(replay))
+        # The same failure reported again (webhook redelivered, then the browser's return)
+        # is one failure, and the PaymentIntent is cancelled once.
+        self.assertEqual(
+            self._deliver(self.fake.event("payment_intent.payment_failed", intent_id)).status_code,
+            200,
+        )
+        self.assertEqual(len(self.fake.calls_to("POST", f"payment_intents/{intent_id}/cancel")), 1)
+
+    def test_repeated_declines_on_one_transaction_hit_the_failure_limit(self):
+        tx, _values = self._start_payment("300.33")
+        intent_id = tx.provider_reference
+        # Three cards tried on the same client_secret before the first webhook arrived.
+        events = [self._decline(intent_id) for _card in range(3)]
+        for event in (events[0], events[0], events[1]):  # a redelivery counts once
+            self.assertEqual(self._deliver(event).status_code, 200)
+        # Two failed charges so far, under the limit of 3: a new attempt is accepted.
+        second, _values = self._start_payment("300.33")
+        self.assertEqual(self._deliver(events[2]).status_code, 200)
+        with mute_logger("odoo.http", ATTEMPT_LOGGER):
+            refused = self._post_form(self._open_payment_form("300.33"))
+        self.assertIn("Too many payment attempts", str(refused))
+        self.assertEqual(
+            self.env["payment.transaction"].search_count([("partner_id", "=", self.payer.id)]), 2
+        )
+        self.assertTrue(second)
+
+    def _post_form(self, form):
+        """POST the payment form like `_submit`, returning the JSON-RPC reply, error or not."""
+        params = {
+            "provider_id": form["provider_id"],
+            "payment_method_id": form["payment_method_id"],
+            "amount": float(form["amount"]),
+            "flow": "direct",
+            "access_token": form["access_token"],
+        }
+        payload = {"jsonrpc": "2.0", "method": "call", "id": 0, "params": params}
+        return self.url_open(form["transaction_route"], json=payload).json()
 
 
 @tagged("post_install", "-at_install")

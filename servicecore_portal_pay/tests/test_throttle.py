@@ -113,8 +113,12 @@ class TestThrottle(PortalPayCommon, PaymentHttpCommon):
     # === HELPERS === #
 
     def _params(self, user, amount="50.00"):
-        """Log in as ``user`` and read what its payment form sends for ``amount``; the same
-        parameters start as many payments as they are posted."""
+        """What the payment form of ``user`` sends for ``amount``. A form pays once, so each
+        post of these parameters (see `_rpc`) is a fresh page load: a new payment each time."""
+        return {**self._form(user, amount), "_fresh_form": (user, amount)}
+
+    def _form(self, user, amount):
+        """Log in as ``user`` and read what its payment form sends for ``amount``."""
         self.authenticate(user.login, user.login)
         response = self.url_open(const.PAGE_ROUTE, params={"amount": amount})
         self.assertEqual(response.status_code, 200)
@@ -134,6 +138,8 @@ class TestThrottle(PortalPayCommon, PaymentHttpCommon):
     def _rpc(self, params, ip=None, headers=None, proxy_mode=None):
         """POST the transaction route, from ``ip`` if given (behind a proxy, as in production:
         Odoo's `proxy_mode` takes the client address from X-Forwarded-For)."""
+        if "_fresh_form" in params:
+            params = self._form(*params["_fresh_form"])
         payload = {"jsonrpc": "2.0", "method": "call", "id": 0, "params": params}
         headers = dict(headers or {})
         if ip is not None:
