@@ -3,6 +3,7 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.servicecore_portal_pay.rules import amounts
 
@@ -362,8 +363,16 @@ class AccountPayment(models.Model):
             # this server's workers, and the payment's row must not stay locked meanwhile (a
             # booking that touches the payment would wait for the render, the render for a
             # worker, and the worker for the booking).
-            self.env["portal.pay.receipt"]._send(payment)
-            payment.portal_pay_receipt_due = False
+            try:
+                with self.env.cr.savepoint():
+                    self.env["portal.pay.receipt"]._send(payment)
+                    payment.portal_pay_receipt_due = False
+                    payment.flush_recordset(["portal_pay_receipt_due"])
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                # A booking changed the payment meanwhile (its state follows its invoices): the
+                # receipt (and its email) is rolled back with the mark, and sent on the next run.
+                _logger.info("Receipt of %s postponed: the payment changed", payment.name)
+                continue
             if in_cron:  # a failure later in the batch must not resend this one
                 self.env["ir.cron"]._commit_progress(
                     processed=1, remaining=len(payments) - index - 1

@@ -2,12 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import Command, api, fields, models, modules
-from odoo.exceptions import ValidationError
 
-from odoo.addons.payment import utils as payment_utils
-from odoo.addons.payment_stripe import const as stripe_const
-from odoo.addons.payment_stripe.controllers.main import StripeController
-from odoo.addons.servicecore_portal_pay import const
 from odoo.addons.servicecore_portal_pay.rules import amounts
 
 _logger = logging.getLogger(__name__)
@@ -313,7 +308,7 @@ class PaymentTransaction(models.Model):
         if len(tx) != 1 or not tx.portal_pay_account:
             return super(PaymentTransaction, tx)._process(provider_code, payment_data)
         if tx.operation != "refund":
-            mismatch = tx._portal_pay_stripe_mismatch(payment_data)
+            mismatch = self.env["portal.pay.stripe"]._mismatch(tx, payment_data)
             if mismatch:
                 _logger.error(
                     "Stripe notification not applied to transaction %s: %s",
@@ -326,139 +321,20 @@ class PaymentTransaction(models.Model):
         if tx.state == "done" and previous_state != "done":
             self.env.ref("payment.cron_post_process_payment_tx")._trigger()
         if tx.operation != "refund":
-            tx._portal_pay_stripe_count_decline(payment_data.get("payment_intent"))
+            self.env["portal.pay.stripe"]._count_decline(tx, payment_data.get("payment_intent"))
         return tx
 
-    def _portal_pay_stripe_count_decline(self, intent):
-        """Count a failed charge of this transaction's PaymentIntent, and cancel the intent.
-
-        The browser holds the PaymentIntent's client_secret: without the cancellation it could
-        try card after card on this one transaction, each decline re-erroring it. Cancelled, the
-        intent takes no more cards, and a new payment is a new, counted attempt. The webhook,
-        the browser's return and the recovery cron may all report one failure: it counts once.
-        """
-        self.ensure_one()
-        error = intent.get("last_payment_error") if isinstance(intent, dict) else None
-        if intent.get("status") != "requires_payment_method" or not isinstance(error, dict):
-            return
-        method = error.get("payment_method")
-        ref = str(error.get("charge") or (method.get("id") if isinstance(method, dict) else method))
-        refs = (self.portal_pay_failed_charge_refs or "").split()
-        if ref in refs:
-            return
-        self.write(
-            {
-                "portal_pay_failed_charges": self.portal_pay_failed_charges + 1,
-                "portal_pay_failed_charge_refs": " ".join([*refs, ref]),
-            }
-        )
-        if self.state != "error":
-            return
-        try:
-            self._send_api_request(
-                "POST",
-                f"payment_intents/{intent['id']}/cancel",
-                data={"cancellation_reason": "abandoned"},
-            )
-        except ValidationError as exc:
-            # Already succeeding or cancelled at Stripe: its own notification settles it.
-            _logger.warning(
-                "PaymentIntent %s of transaction %s not cancelled after a decline: %s",
-                intent.get("id"),
-                self.reference,
-                exc,
-            )
-
-    def _portal_pay_stripe_mismatch(self, payment_data):
-        """Say why Stripe payment data is not about this transaction, if it is not.
-
-        :return: the reason, or ``None`` when the PaymentIntent id (once known), the amount in
-                 minor units and the currency all match
-        :rtype: str|None
-        """
-        self.ensure_one()
-        intent = payment_data.get("payment_intent")
-        if not isinstance(intent, dict):
-            return "no PaymentIntent in the payment data"
-        if self.provider_reference and intent.get("id") != self.provider_reference:
-            return f"PaymentIntent {intent.get('id')} is not {self.provider_reference}"
-        expected_amount = payment_utils.to_minor_currency_units(
-            self.amount,
-            self.currency_id,
-            arbitrary_decimal_number=stripe_const.CURRENCY_DECIMALS.get(self.currency_id.name),
-        )
-        if intent.get("amount") != expected_amount:
-            return f"amount {intent.get('amount')} instead of {expected_amount}"
-        currency = intent.get("currency")
-        if not isinstance(currency, str) or currency.upper() != self.currency_id.name:
-            return f"currency {currency} instead of {self.currency_id.name}"
-        return None
-
     # === BUSINESS METHODS - STRIPE RECOVERY === #
-
-    @api.model
-    def _portal_pay_stripe_stuck_domain(self):
-        now = fields.Datetime.now()
-        return [
-            ("portal_pay_account", "=", True),
-            ("provider_code", "=", "stripe"),
-            ("operation", "in", ("online_direct", "online_token", "online_redirect")),
-            ("state", "in", ("draft", "pending")),
-            ("provider_reference", "=like", "pi\\_%"),
-            (
-                "last_state_change",
-                "<=",
-                now - timedelta(minutes=const.STRIPE_RECOVERY_DELAY_MINUTES),
-            ),
-            ("create_date", ">=", now - timedelta(days=const.STRIPE_RECOVERY_WINDOW_DAYS)),
-        ]
 
     @api.model
     def _cron_portal_pay_stripe_recover(self):
         """Settle the account payments left in draft or pending: ask Stripe for the status of
         their PaymentIntent, apply it and post-process, one committed transaction at a time."""
-        txs = self.search(self._portal_pay_stripe_stuck_domain(), order="id")
+        Stripe = self.env["portal.pay.stripe"]
+        txs = self.search(Stripe._stuck_domain(), order="id")
         cron = self.env["ir.cron"]
         cron._commit_progress(remaining=len(txs))
         for tx in txs:
-            tx._portal_pay_stripe_recover()
+            Stripe._recover(tx)
             if not cron._commit_progress(1):
                 break
-
-    def _portal_pay_stripe_recover(self):
-        """Fetch this transaction's PaymentIntent from Stripe, apply its status, post-process.
-
-        The row is locked without waiting: if a webhook or the customer's return is processing
-        it right now, they settle it and this run skips it. A Stripe failure leaves the
-        transaction as it is for the next run (the request is a GET, safe to repeat).
-
-        Note: self.ensure_one()
-        """
-        self.ensure_one()
-        self.env.cr.execute(
-            "SELECT id FROM payment_transaction WHERE id = %s FOR UPDATE SKIP LOCKED", [self.id]
-        )
-        if not self.env.cr.fetchone():
-            return
-        self.invalidate_recordset(["state", "provider_reference"])
-        if self.state not in ("draft", "pending"):
-            return
-        try:
-            intent = self._send_api_request(
-                "GET",
-                f"payment_intents/{self.provider_reference}",
-                data={"expand[]": "payment_method"},
-            )
-        except ValidationError as error:
-            _logger.warning(
-                "Could not ask Stripe about transaction %s; retrying later: %s",
-                self.reference,
-                error,
-            )
-            return
-        payment_data = {"reference": self.reference}
-        StripeController._include_payment_intent_in_payment_data(intent, payment_data)
-        self._process("stripe", payment_data)
-        _logger.info("Recovered transaction %s from Stripe: %s", self.reference, self.state)
-        if self.state in ("done", "cancel", "error") and not self.is_post_processed:
-            self._post_process()

@@ -3,6 +3,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.servicecore_portal_pay import const
 
@@ -109,6 +110,8 @@ class PortalPayReceipt(models.AbstractModel):
                             ]
                         },
                     )
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise  # not the email's fault: the caller retries
             except Exception:
                 _logger.exception(
                     "Portal payment %s: the receipt email could not be sent", payment.name
