@@ -157,6 +157,21 @@ def throughput_section(result):
             f"| {len(stock['errors'])} / {len(addon['errors'])} "
             f"| {'yes' if stock['check']['ok'] and addon['check']['ok'] else 'NO'} |"
         )
+    top = max((r["concurrency"] for r in rows), default=0)
+    claims = []
+    for mode in ("distinct", "distinct, limits on"):
+        stock = by_key.get((mode, top, "stock"))
+        addon = by_key.get((mode, top, "addon"))
+        if stock and addon:
+            ratio = addon["payments_per_second"] / stock["payments_per_second"]
+            claims.append(f"{mode}: {ratio:.2f}×")
+    if claims:
+        met = all(float(claim.rsplit(" ", 1)[1][:-1]) >= 1 for claim in claims)
+        lines += [
+            "",
+            f"- {top} distinct customers at once, at least stock's payments per second, with the "
+            f"attempt limits off and on: **{'met' if met else 'not met'}** ({'; '.join(claims)}).",
+        ]
     lines += [
         "",
         "Payments of one partner are booked one at a time by design (exactly once, oldest "
