@@ -13,7 +13,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
 from odoo.addons.servicecore_portal_pay import const
-from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon
+from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon, transaction_params
 
 
 @tagged("post_install", "-at_install")
@@ -50,17 +50,7 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
         """What the payment form of `GET /my/payment?amount=...` sends (see payment_form.js)."""
         self.authenticate(self.payer_user.login, self.payer_user.login)
         context = self._get_payment_context(self._get_page(amount))
-        params = {
-            "provider_id": self.provider.id,
-            "payment_method_id": self.payment_method_id,
-            "token_id": None,
-            "amount": context["amount"],
-            "flow": "direct",
-            "tokenization_requested": False,
-            "landing_route": context["landing_route"],
-            "is_validation": False,
-            "access_token": context["access_token"],
-        }
+        params = transaction_params(context, self.provider.id, self.payment_method_id)
         params.update(overrides)
         return params
 

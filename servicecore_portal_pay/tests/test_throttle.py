@@ -15,7 +15,7 @@ from odoo.tools import mute_logger
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
 from odoo.addons.servicecore_portal_pay import const, throttle
 from odoo.addons.servicecore_portal_pay.models import portal_pay_attempt
-from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon
+from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon, transaction_params
 from odoo.addons.servicecore_portal_pay.throttle import Counts, Limits
 
 MESSAGE = "Too many payment attempts. Please wait a few minutes before trying again."
@@ -123,17 +123,7 @@ class TestThrottle(PortalPayCommon, PaymentHttpCommon):
         response = self.url_open(const.PAGE_ROUTE, params={"amount": amount})
         self.assertEqual(response.status_code, 200)
         context = self._get_payment_context(response)
-        return {
-            "provider_id": self.provider.id,
-            "payment_method_id": self.payment_method_id,
-            "token_id": None,
-            "amount": context["amount"],
-            "flow": "direct",
-            "tokenization_requested": False,
-            "landing_route": context["landing_route"],
-            "is_validation": False,
-            "access_token": context["access_token"],
-        }
+        return transaction_params(context, self.provider.id, self.payment_method_id)
 
     def _rpc(self, params, ip=None, headers=None, proxy_mode=None):
         """POST the transaction route, from ``ip`` if given (behind a proxy, as in production:

@@ -7,7 +7,7 @@ from odoo.tools import mute_logger
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
 from odoo.addons.payment_demo.controllers.main import PaymentDemoController
 from odoo.addons.servicecore_portal_pay import const
-from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon
+from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon, transaction_params
 
 
 class DemoPortalPayCommon(PortalPayCommon, PaymentHttpCommon):
@@ -42,17 +42,7 @@ class DemoPortalPayCommon(PortalPayCommon, PaymentHttpCommon):
 
         processing_values = self.make_jsonrpc_request(
             context["transaction_route"],
-            {
-                "provider_id": self.provider.id,
-                "payment_method_id": self.payment_method_id,
-                "token_id": None,
-                "amount": context["amount"],
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": context["landing_route"],
-                "is_validation": False,
-                "access_token": context["access_token"],
-            },
+            transaction_params(context, self.provider.id, self.payment_method_id),
         )
         reference = processing_values["reference"]
         tx = self._get_tx(reference)
