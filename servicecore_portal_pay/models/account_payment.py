@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
+from odoo.addons.servicecore_portal_pay import utils
 from odoo.addons.servicecore_portal_pay.rules import amounts
 
 _logger = logging.getLogger(__name__)
@@ -346,11 +347,7 @@ class AccountPayment(models.Model):
         if not to_send:
             return
         to_send.sudo().portal_pay_receipt_due = True
-        cron = self.env.ref(
-            "servicecore_portal_pay.cron_portal_pay_send_receipts", raise_if_not_found=False
-        )
-        if cron:
-            cron.sudo()._trigger()
+        utils.trigger_cron(self.env, "servicecore_portal_pay.cron_portal_pay_send_receipts")
 
     def _cron_portal_pay_send_receipts(self, batch_size=50):
         """Send the queued receipts, one payment per commit (see `_portal_pay_queue_receipt`)."""

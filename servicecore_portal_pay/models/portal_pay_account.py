@@ -59,9 +59,6 @@ class Account:
     def line(self, key):
         return self.lines.browse(key)
 
-    def item(self, key):
-        return next(item for item in self.items if item.key == key)
-
     def payable_keys(self):
         """The lines a customer may tick: owed, not on hold, not chosen by a payment underway."""
         return frozenset(

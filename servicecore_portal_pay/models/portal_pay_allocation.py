@@ -4,6 +4,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
+from odoo.addons.servicecore_portal_pay import utils
+
 
 class PortalPayAllocation(models.Model):
     """Money applied to one open item, oldest first: by a payment, or by a credit.
@@ -122,11 +124,7 @@ class PortalPayAllocation(models.Model):
         if not self:
             return
         self.sudo().note_due = True
-        cron = self.env.ref(
-            "servicecore_portal_pay.cron_portal_pay_post_notes", raise_if_not_found=False
-        )
-        if cron:
-            cron.sudo()._trigger()
+        utils.trigger_cron(self.env, "servicecore_portal_pay.cron_portal_pay_post_notes")
 
     @api.model
     def _cron_post_notes(self, batch_size=5000):

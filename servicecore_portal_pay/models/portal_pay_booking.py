@@ -2,7 +2,6 @@ import dataclasses
 import logging
 import random
 import time
-from collections import defaultdict
 from decimal import Decimal
 
 from psycopg2 import errors as pg_errors
@@ -129,21 +128,22 @@ class PortalPayBooking(models.AbstractModel):
         :return: ``[(account.account, Decimal amount, [payment Application])]``, main first
         """
         default = account.partner.with_company(account.company).property_account_receivable_id
+        # The money per account is the plan's (the pure rule); the applications go with it for
+        # the early-payment write-offs.
+        money = {key: share for key, (share, _discount) in plan.payment_by_account().items()}
+        if plan.remainder > 0 or not money:
+            money.setdefault(default.id, Decimal(0))
+        main_id = default.id if default.id in money else next(iter(money))
+        money[main_id] += plan.remainder
         Account = self.env["account.account"].sudo()
-        by_account = defaultdict(list)
-        for application in plan.payments:
-            by_account[application.account].append(application)
-        if plan.remainder > 0 or not by_account:
-            by_account.setdefault(default.id, [])
-        main_id = default.id if default.id in by_account else next(iter(by_account))
-        shares = []
-        for account_id in [main_id, *(key for key in by_account if key != main_id)]:
-            applications = by_account[account_id]
-            money = sum((application.amount for application in applications), Decimal(0))
-            if account_id == main_id:
-                money += plan.remainder
-            shares.append((Account.browse(account_id), money, applications))
-        return shares
+        return [
+            (
+                Account.browse(account_id),
+                money[account_id],
+                [app for app in plan.payments if app.account == account_id],
+            )
+            for account_id in [main_id, *(key for key in money if key != main_id)]
+        ]
 
     @api.model
     def _discount_write_offs(self, account, applications):

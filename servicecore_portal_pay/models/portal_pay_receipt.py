@@ -32,32 +32,54 @@ class PortalPayReceipt(models.AbstractModel):
         :raise TooManyDocuments: if a render is needed and the contact's PDF limit is reached
         """
         payment = tx.payment_id
-        version = self._version(payment)
-        Attachment = self.env["ir.attachment"].sudo()
-        domain = [
-            ("res_model", "=", payment._name),
-            ("res_id", "=", payment.id),
-            ("description", "=", version),
-        ]
-        stored = Attachment.search(domain, order="id desc", limit=1)
+        stored = self._find(payment)
         if stored:
             return stored
         self.env["portal.pay.attempt"].sudo()._portal_pay_reserve_pdf(contact, payment.company_id)
+        return self._render(payment)
+
+    @api.model
+    def _find(self, payment):
+        """The stored receipt of ``payment`` as it is now (see :meth:`_version`), if any."""
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", payment._name),
+                    ("res_id", "=", payment.id),
+                    ("description", "=", self._version(payment)),
+                ],
+                order="id desc",
+                limit=1,
+            )
+        )
+
+    @api.model
+    def _render(self, payment):
+        """Render the receipt of ``payment`` and store it, keyed by its version.
+
+        :raise UserError: if no PDF engine is available
+        """
         content, report_type = (
             self.env["ir.actions.report"]
             .sudo()
             ._render_qweb_pdf(const.RECEIPT_REPORT, res_ids=payment.ids)
         )
-        return Attachment.create(
-            {
-                "name": payment._portal_pay_receipt_filename(),
-                "raw": content,
-                "res_model": payment._name,
-                "res_id": payment.id,
-                "description": version,
-                # Odoo renders the PDF's HTML when it cannot make PDFs (tests).
-                "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
-            }
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": payment._portal_pay_receipt_filename(),
+                    "raw": content,
+                    "res_model": payment._name,
+                    "res_id": payment.id,
+                    "description": self._version(payment),
+                    # Odoo renders the PDF's HTML when it cannot make PDFs (tests).
+                    "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
+                }
+            )
         )
 
     @api.model
@@ -119,27 +141,11 @@ class PortalPayReceipt(models.AbstractModel):
 
     @api.model
     def _attachment(self, payment):
-        """The PDF receipt as an attachment of the payment (empty if no PDF can be made)."""
+        """The receipt to attach to the email: the stored one, or rendered and stored now (the
+        portal download then serves the same file). Empty if no PDF can be made."""
         try:
             with self.env.cr.savepoint():
-                pdf, _type = (
-                    self.env["ir.actions.report"]
-                    .sudo()
-                    ._render_qweb_pdf(const.RECEIPT_REPORT, res_ids=payment.ids)
-                )
+                return self._find(payment) or self._render(payment)
         except UserError as error:  # e.g. wkhtmltopdf is not installed
             _logger.warning("Portal payment %s: no PDF receipt (%s)", payment.name, error)
             return self.env["ir.attachment"]
-        return (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": payment._portal_pay_receipt_filename(),
-                    "raw": pdf,
-                    "res_model": payment._name,
-                    "res_id": payment.id,
-                    "mimetype": "application/pdf",
-                }
-            )
-        )
