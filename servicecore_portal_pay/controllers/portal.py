@@ -75,7 +75,8 @@ class PortalAccount(portal.PortalAccount):
         values["amount_input"] = amount
         try:
             if chosen:
-                pay_request = self._portal_pay_request(currency_id, chosen)
+                # The account read above, restricted to the ticked items (not read again).
+                pay_request = request.env["portal.pay.request"]._with_selection(pay_request, chosen)
                 values["chosen_line_ids"] = sorted(pay_request.account.chosen)
                 if not amount:  # Without a typed amount the chosen items are paid in full.
                     amount = values["amount_input"] = f"{pay_request.account.figures.balance:f}"

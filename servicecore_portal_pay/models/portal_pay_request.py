@@ -66,9 +66,19 @@ class PortalPayRequest(models.AbstractModel):
         account = self.env["portal.pay.account"]._get(partner, company, currency)
         if currency != company.currency_id and not account.lines:
             raise ValidationError(self.env._("Your account cannot be paid in this currency."))
-        if line_ids is not None:
-            account = account.select(self._parse_selection(line_ids))
-        return PaymentRequest(partner=partner, account=account)
+        request = PaymentRequest(partner=partner, account=account)
+        return request if line_ids is None else self._with_selection(request, line_ids)
+
+    @api.model
+    def _with_selection(self, request, line_ids):
+        """``request`` restricted to the items ticked in "Choose invoices" mode.
+
+        :param str line_ids: the chosen items, ids separated by commas
+        :raise ValidationError: if they are not a list of open, payable items of the account
+        """
+        return dataclasses.replace(
+            request, account=request.account.select(self._parse_selection(line_ids))
+        )
 
     @api.model
     def _with_amount(self, request, amount):
