@@ -79,8 +79,14 @@ class PortalAccount(portal.PortalAccount):
                 pay_request = request.env["portal.pay.request"]._with_selection(pay_request, chosen)
                 values["chosen_line_ids"] = sorted(pay_request.account.chosen)
                 if not amount:  # Without a typed amount the chosen items are paid in full.
-                    amount = values["amount_input"] = f"{pay_request.account.figures.balance:f}"
-            pay_request = request.env["portal.pay.request"]._with_amount(pay_request, amount)
+                    amount = pay_request.account.figures.balance
+                    values["amount_input"] = request.env["portal.pay.request"]._amount_text(
+                        pay_request.account.currency, amount
+                    )
+            # Typed by the customer: read in their language.
+            pay_request = request.env["portal.pay.request"]._with_amount(
+                pay_request, amount, typed=isinstance(amount, str)
+            )
         except ValidationError as error:
             values["amount_error"] = error.args[0]
             return request.render("servicecore_portal_pay.portal_pay_page", values, status=400)
@@ -91,7 +97,6 @@ class PortalAccount(portal.PortalAccount):
         Request = request.env["portal.pay.request"]
         figures = account.figures
         default_amount = Request._default_amount(account)
-        places = account.places
         minimum = Request._min_amount(account.company, account.currency)
         plan = account.plan(0)
         # The table lists the oldest items; the others are summed up in one row (with a link to
@@ -109,7 +114,10 @@ class PortalAccount(portal.PortalAccount):
             "figures": figures,
             "currency": account.currency,
             "today": account.today,
-            "amount_input": f"{default_amount:.{places}f}" if default_amount else "",
+            "amount_input": Request._amount_text(account.currency, default_amount)
+            if default_amount
+            else "",
+            "amount_rules": Request._amount_rules(account),
             "allow_overpayment": account.company.portal_pay_overpayment == "credit",
             # As amounts.check_bounds: a smaller balance can always be paid off in full.
             "min_amount": float(min(minimum, figures.balance) if figures.balance > 0 else minimum),

@@ -1,4 +1,5 @@
 import dataclasses
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -6,7 +7,7 @@ from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import consteq
+from odoo.tools import consteq, get_lang
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.servicecore_portal_pay import const
@@ -81,13 +82,16 @@ class PortalPayRequest(models.AbstractModel):
         )
 
     @api.model
-    def _with_amount(self, request, amount):
-        """``request`` for ``amount`` (as typed, or as the payment form sends it), checked
-        against its account.
+    def _with_amount(self, request, amount, typed=False):
+        """``request`` for ``amount``, checked against its account.
 
+        :param amount: as the payment form sends it (a number, or digits and a point), or, if
+            ``typed``, as the customer typed it in their language
         :raise ValidationError: with a message for the customer
         """
-        return dataclasses.replace(request, amount=self._validate_amount(request.account, amount))
+        return dataclasses.replace(
+            request, amount=self._validate_amount(request.account, amount, typed=typed)
+        )
 
     @api.model
     def _currency(self, company, currency_id):
@@ -138,41 +142,137 @@ class PortalPayRequest(models.AbstractModel):
         return figures.balance
 
     @api.model
-    def _validate_amount(self, account, raw_amount):
+    def _validate_amount(self, account, raw_amount, typed=False):
         """Parse and check an amount for ``account``.
 
+        :param bool typed: whether ``raw_amount`` was typed by the customer (read in their
+            language) or comes from the payment form (read in the canonical form)
         :return: the amount, quantized to the currency
         :rtype: Decimal
         :raise ValidationError: with a message for the customer
         """
         company, currency = account.company, account.currency
         balance = account.figures.balance
+        number_format = self._number_format(currency) if typed else amounts.CANONICAL
         try:
-            amount = amounts.parse_amount(raw_amount, currency.decimal_places)
+            amount = amounts.parse_amount(raw_amount, currency.decimal_places, number_format)
             amounts.check_step(amount, Decimal(str(currency.rounding)))
             amounts.check_bounds(
                 amount,
                 minimum=self._min_amount(company, currency),
                 maximum=balance,
                 allow_overpayment=company.portal_pay_overpayment == "credit",
-                ceiling=max(balance, 0)
-                + self._company_amount(company, currency, company.portal_pay_overpayment_margin),
+                ceiling=max(balance, 0) + self._overpayment_margin(company, currency),
+                chosen=bool(account.chosen),
             )
         except amounts.AmountError as error:
             raise ValidationError(self._amount_message(error, currency)) from error
         return amount
 
     @api.model
-    def _amount_message(self, error, currency):
-        def fmt(value):
-            return currency.format(float(value))
+    def _overpayment_margin(self, company, currency):
+        return self._company_amount(company, currency, company.portal_pay_overpayment_margin)
 
+    @api.model
+    def _number_format(self, currency):
+        """How the user's language writes amounts of ``currency`` (res.lang), for parsing."""
+        lang = get_lang(self.env)
+        return amounts.NumberFormat(
+            decimal_point=lang.decimal_point,
+            thousands_sep=lang.thousands_sep or "",
+            grouping=tuple(json.loads(lang.grouping)),
+            symbols=tuple(filter(None, (currency.symbol, currency.name))),
+        )
+
+    @api.model
+    def _amount_text(self, currency, amount):
+        """``amount`` as the user's language writes it in the amount field (``"2 463,00"``)."""
+        return self._number_format(currency).format(amount, currency.decimal_places)
+
+    @api.model
+    def _amount_rules(self, account):
+        """What the browser needs to check an amount as :meth:`_validate_amount` does, with the
+        same words (static/src/interactions/portal_pay_amounts.js): the language's number
+        format, the bounds, and each message made here. The messages whose amount the browser
+        computes (the total of the ticked items) keep a ``%(minimum)s`` or ``%(maximum)s``
+        placeholder.
+
+        :return: JSON, for the amount form's ``data-amount-rules``
+        :rtype: str
+        """
+        company, currency = account.company, account.currency
+        number_format = self._number_format(currency)
+        places = currency.decimal_places
+        balance = account.figures.balance
+        minimum = self._min_amount(company, currency)
+        margin = self._overpayment_margin(company, currency)
+        example = number_format.example(places)
+        error = amounts.AmountError
+        codes = {
+            "missing": error("missing"),
+            "format": error("format", example=example),
+            "grouping": error("grouping", example=example),
+            "negative": error("negative"),
+            "decimals": error("decimals", decimal_places=places),
+            "not_positive": error("not_positive"),
+            "step": error("step", step=Decimal(str(currency.rounding))),
+            "below_minimum": error(
+                "below_minimum", minimum=min(minimum, balance) if balance > 0 else minimum
+            ),
+            "nothing_due": error("nothing_due"),
+            "above_balance": error("above_balance", maximum=balance),
+            "above_ceiling": error("above_ceiling", maximum=max(balance, 0) + margin),
+        }
+        chosen = {
+            "below_minimum": error("below_minimum", minimum="%(minimum)s"),
+            "above_chosen": error("above_chosen", maximum="%(maximum)s"),
+            "above_chosen_ceiling": error("above_chosen_ceiling", maximum="%(maximum)s"),
+        }
+        return json.dumps(
+            {
+                "format": dataclasses.asdict(number_format),
+                "currency": {"symbol": currency.symbol or "", "position": currency.position},
+                "decimals": places,
+                "step": f"{Decimal(str(currency.rounding)):f}",
+                "balance": f"{balance:f}",
+                "minimum": f"{minimum:f}",
+                "margin": f"{margin:f}",
+                "allow_overpayment": company.portal_pay_overpayment == "credit",
+                "messages": {
+                    code: self._amount_message(err, currency) for code, err in codes.items()
+                },
+                "chosen_messages": {
+                    code: self._amount_message(err, currency) for code, err in chosen.items()
+                },
+            }
+        )
+
+    @api.model
+    def _amount_message(self, error, currency):
+        """The one message of each refusal (the browser gets them from :meth:`_amount_rules`).
+
+        An amount given as a string (a placeholder) is left as it is.
+        """
+
+        def fmt(value):
+            return value if isinstance(value, str) else currency.format(float(value))
+
+        places = error.params.get("decimal_places")
         messages = {
             "missing": lambda: self.env._("Enter the amount you want to pay."),
-            "format": lambda: self.env._("Enter the amount as a number, for example 125.50."),
-            "decimals": lambda: self.env._(
-                "The amount can have at most %(places)s decimals.",
-                places=error.params.get("decimal_places"),
+            "format": lambda: self.env._(
+                "Enter the amount as a number, for example %(example)s.",
+                example=error.params["example"],
+            ),
+            "grouping": lambda: self.env._(
+                "The separators in this amount are unclear: write it like %(example)s.",
+                example=error.params["example"],
+            ),
+            "negative": lambda: self.env._("The amount cannot be negative."),
+            "decimals": lambda: (
+                self.env._("The amount can have at most %(places)s decimals.", places=places)
+                if places
+                else self.env._("The amount cannot have decimals.")
             ),
             "not_positive": lambda: self.env._("The amount must be greater than zero."),
             "step": lambda: self.env._(
@@ -189,6 +289,15 @@ class PortalPayRequest(models.AbstractModel):
             "above_ceiling": lambda: self.env._(
                 "The amount cannot exceed %(maximum)s: your open balance and at most a fixed "
                 "amount paid in advance.",
+                maximum=fmt(error.params["maximum"]),
+            ),
+            "above_chosen": lambda: self.env._(
+                "The amount cannot exceed your chosen invoices' total of %(maximum)s.",
+                maximum=fmt(error.params["maximum"]),
+            ),
+            "above_chosen_ceiling": lambda: self.env._(
+                "The amount cannot exceed %(maximum)s: your chosen invoices' total and at most "
+                "a fixed amount paid in advance.",
                 maximum=fmt(error.params["maximum"]),
             ),
         }

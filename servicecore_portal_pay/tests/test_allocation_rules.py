@@ -43,7 +43,7 @@ class TestParseAmount(BaseCase):
             "": "missing",
             "   ": "missing",
             "abc": "format",
-            "-5": "format",
+            "-5": "negative",
             "+5": "format",
             "1e3": "format",
             "NaN": "format",

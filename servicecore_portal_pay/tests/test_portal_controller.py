@@ -258,7 +258,7 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
     def test_bad_amounts_page(self):
         self.authenticate(self.payer_user.login, self.payer_user.login)
         cases = {
-            "-5": "as a number",
+            "-5": "cannot be negative",
             "0": "greater than zero",
             "0.00": "greater than zero",
             "abc": "as a number",
@@ -271,7 +271,8 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
             "0.50": "minimum payment is $\xa01.00",
             "": "Enter the amount you want to pay",
             "   ": "Enter the amount you want to pay",
-            "1,000": "as a number",
+            "1,000": "cannot exceed your open balance of $\xa0600.00",
+            "1,5": "unclear: write it like 1,234.56",
             "<script>alert(1)</script>": "as a number",
         }
         before = self._count_transactions()
@@ -287,7 +288,7 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
     def test_bad_amounts_transaction_route(self):
         params = self._tx_params("150.00")
         cases = [
-            (-5.0, "as a number"),
+            (-5.0, "cannot be negative"),
             (0, "greater than zero"),
             ("abc", "as a number"),
             ("NaN", "as a number"),
