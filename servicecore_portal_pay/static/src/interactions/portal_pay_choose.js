@@ -1,5 +1,6 @@
 import { Interaction } from "@web/public/interaction";
 import { registry } from "@web/core/registry";
+import { NumberFormat } from "@servicecore_portal_pay/interactions/portal_pay_amounts";
 
 /**
  * "Choose invoices" on Make a Payment: the amount follows the ticked items (their total); the
@@ -14,7 +15,9 @@ export class PortalPayChoose extends Interaction {
     setup() {
         this.form = this.el.querySelector(".o_servicecore_portal_pay_amount_form");
         this.input = this.el.querySelector("#portal_pay_amount");
-        this.decimals = parseInt(this.form?.dataset.decimals || "2", 10);
+        const rules = this.form ? JSON.parse(this.form.dataset.amountRules) : {};
+        this.decimals = rules.decimals ?? 2;
+        this.numberFormat = new NumberFormat(rules.format);
     }
 
     onChoose() {
@@ -30,7 +33,8 @@ export class PortalPayChoose extends Interaction {
                     sum + Math.round(parseFloat(box.closest("tr").dataset.residual) * scale),
                 0
             );
-            this.input.value = (total / scale).toFixed(this.decimals);
+            // Written as the page's language writes it, so that it reads back.
+            this.input.value = this.numberFormat.format(total, this.decimals);
         }
         // Let the live preview follow the selection (and the amount).
         this.input.dispatchEvent(new Event("input", { bubbles: true }));

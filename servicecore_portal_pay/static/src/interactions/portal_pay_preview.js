@@ -1,15 +1,25 @@
 import { Interaction } from "@web/public/interaction";
 import { registry } from "@web/core/registry";
 import { _t } from "@web/core/l10n/translation";
-import { formatFloat } from "@web/core/utils/numbers";
+import {
+    AmountError,
+    NumberFormat,
+    checkBounds,
+    checkStep,
+    formatMoney,
+    parseAmount,
+} from "@servicecore_portal_pay/interactions/portal_pay_amounts";
 
 /**
  * Live preview of Make a Payment: for the typed amount, which open invoices the payment pays in
  * full and which one partly, in the order the server will apply it (oldest first, as listed).
  *
- * Amounts are handled in integer minor units (cents) so the preview never drifts by a cent. The
- * checks here only spare the customer a round trip: the server re-validates and re-computes
- * everything when the customer continues.
+ * The amount is read and checked by the server's rules (portal_pay_amounts.js, a port of
+ * rules/amounts.py) in the page's language, and refused with the server's words (rendered into
+ * the form's ``data-amount-rules``): one message at a time, and a preview only for an amount
+ * that will be accepted. Amounts are handled in integer minor units (cents) so the preview never
+ * drifts by a cent. The server re-validates and re-computes everything when the customer
+ * continues.
  */
 export class PortalPayPreview extends Interaction {
     static selector = ".o_servicecore_portal_pay_page";
@@ -28,10 +38,13 @@ export class PortalPayPreview extends Interaction {
         this.errorEl = this.el.querySelector("#portal_pay_amount_error");
         this.previewEl = this.el.querySelector("#portal_pay_preview");
         this.submitButton = this.form.querySelector("button[type='submit']");
-        this.decimals = parseInt(this.form.dataset.decimals || "2", 10);
-        this.balance = this.toMinor(this.form.dataset.balance || "0");
-        this.minimum = this.toMinor(this.form.dataset.minAmount || "0");
-        this.allowOverpayment = this.form.dataset.allowOverpayment === "1";
+        this.rules = JSON.parse(this.form.dataset.amountRules);
+        this.numberFormat = new NumberFormat(this.rules.format);
+        this.decimals = this.rules.decimals;
+        this.balance = this.toMinor(this.rules.balance);
+        this.minimum = this.toMinor(this.rules.minimum);
+        this.margin = this.toMinor(this.rules.margin);
+        this.step = this.toMinor(this.rules.step);
         this.rows = [
             ...this.el.querySelectorAll(
                 ".o_servicecore_portal_pay_item:not(.o_servicecore_portal_pay_credit)"
@@ -40,71 +53,79 @@ export class PortalPayPreview extends Interaction {
     }
 
     start() {
-        this.updatePreview();
+        // A message from the server (e.g. a chosen invoice no longer open) stays until the
+        // customer types again; meanwhile the preview says nothing that contradicts it.
+        this.updatePreview(this.errorEl.textContent.trim() ? null : this.check().amount);
     }
 
+    /** A canonical amount (``"2463.00"``, as the server writes data attributes) in cents. */
     toMinor(value) {
-        return Math.round(parseFloat(value) * 10 ** this.decimals);
+        return Math.round(parseFloat(value || "0") * 10 ** this.decimals);
     }
 
     /**
-     * Parse what the customer typed like the server does.
+     * The ticked items ("Choose invoices"): the payment applies to those only.
      *
-     * @param {string} text
-     * @returns {{amount: number|null, error: string|null}} the amount in minor units, or why
-     *     there is none (``null`` when nothing was typed yet)
+     * @returns {HTMLElement[]}
      */
-    parseAmount(text) {
-        if (!(text || "").trim()) {
-            return { amount: null, error: null };
-        }
-        const match = /^\s*(\d{1,12})(?:\.(\d*))?\s*$/.exec(text);
-        if (!match) {
-            return {
-                amount: null,
-                error: _t("Enter the amount as a number, for example 125.50."),
-            };
-        }
-        const decimals = (match[2] || "").replace(/0+$/, "");
-        if (decimals.length > this.decimals) {
-            return {
-                amount: null,
-                error: _t("The amount can have at most %(places)s decimals.", {
-                    places: this.decimals,
-                }),
-            };
-        }
-        const amount = this.toMinor(`${match[1]}.${match[2] || "0"}`);
-        if (amount <= 0) {
-            return { amount: null, error: _t("The amount must be greater than zero.") };
-        }
-        return { amount, error: null };
+    chosenRows() {
+        return this.rows.filter((row) =>
+            row.querySelector(".o_servicecore_portal_pay_choose:checked")
+        );
     }
 
     /**
-     * The company's bounds, as the server applies them.
+     * Read and check what the customer typed as the server does (``_validate_amount``).
      *
-     * @param {number} amount in minor units
-     * @returns {string|null} the message for the customer, if the amount is out of bounds
+     * @param {boolean} submitting whether an empty field is an error (else: not typed yet)
+     * @returns {{amount: number|null, message: string|null}} the amount in minor units, or
+     *     the one message that says why there is none
      */
-    checkBounds(amount) {
-        if (amount < this.minimum) {
-            return _t("The minimum payment is %(minimum)s.", { minimum: this.format(this.minimum) });
+    check(submitting = false) {
+        const chosen = this.chosenRows();
+        const maximum = chosen.length
+            ? chosen.reduce((sum, row) => sum + this.toMinor(row.dataset.residual), 0)
+            : this.balance;
+        try {
+            if (!submitting && !this.input.value.trim()) {
+                return { amount: null, message: null };
+            }
+            const amount = parseAmount(this.input.value, this.decimals, this.numberFormat);
+            checkStep(amount, this.step);
+            checkBounds(
+                amount,
+                this.minimum,
+                maximum,
+                this.rules.allow_overpayment,
+                Math.max(maximum, 0) + this.margin,
+                { chosen: chosen.length > 0 }
+            );
+            return { amount, message: null };
+        } catch (error) {
+            if (!(error instanceof AmountError)) {
+                throw error;
+            }
+            return { amount: null, message: this.message(error, chosen.length > 0) };
         }
-        if (!this.allowOverpayment && amount > this.balance) {
-            return _t("The amount cannot exceed your open balance of %(maximum)s.", {
-                maximum: this.format(this.balance),
-            });
+    }
+
+    /**
+     * The server's message for ``error``; in choose mode, the limits name the ticked items'
+     * total, which only the browser knows: those messages come with placeholders.
+     */
+    message(error, chosen) {
+        const { messages, chosen_messages: chosenMessages } = this.rules;
+        let text = (chosen && chosenMessages[error.code]) || messages[error.code];
+        for (const [name, value] of Object.entries(error.params)) {
+            if (typeof value === "number") {
+                text = text.replace(`%(${name})s`, this.format(value));
+            }
         }
-        return null;
+        return text;
     }
 
     format(minor) {
-        const { symbol, position } = this.form.dataset;
-        const number = formatFloat(minor / 10 ** this.decimals, {
-            digits: [69, this.decimals],
-        });
-        return position === "after" ? `${number}\u00a0${symbol}` : `${symbol}\u00a0${number}`;
+        return formatMoney(minor, this.decimals, this.numberFormat, this.rules.currency);
     }
 
     /**
@@ -122,22 +143,23 @@ export class PortalPayPreview extends Interaction {
     }
 
     onAmountInput() {
-        const { amount, error } = this.parseAmount(this.input.value);
-        this.showError(error || (amount !== null ? this.checkBounds(amount) : null));
+        const { amount, message } = this.check();
+        this.showError(message);
         this.updatePreview(amount);
     }
 
     pickAmount(ev) {
-        this.input.value = ev.currentTarget.dataset.amount;
+        // Written as the page's language writes it, so that it reads back.
+        this.input.value = this.numberFormat.format(
+            this.toMinor(ev.currentTarget.dataset.amount),
+            this.decimals
+        );
         this.onAmountInput();
         this.input.focus();
     }
 
     onSubmit(ev) {
-        const { amount, error } = this.parseAmount(this.input.value);
-        const message =
-            error ||
-            (amount === null ? _t("Enter the amount you want to pay.") : this.checkBounds(amount));
+        const { message } = this.check(true);
         if (message) {
             ev.preventDefault();
             this.showError(message);
@@ -163,14 +185,18 @@ export class PortalPayPreview extends Interaction {
         );
     }
 
-    updatePreview(amount = this.parseAmount(this.input.value).amount) {
+    /**
+     * Show what ``amount`` pays, row by row and in words; nothing for an amount that is
+     * refused or not typed yet (``null``).
+     *
+     * @param {number|null} amount in minor units
+     */
+    updatePreview(amount) {
         let remaining = amount || 0;
         const paid = [];
         let partial = null;
         // "Choose invoices": when items are ticked, the payment applies to those only.
-        const chosen = this.rows.filter((row) =>
-            row.querySelector(".o_servicecore_portal_pay_choose:checked")
-        );
+        const chosen = this.chosenRows();
         for (const row of this.rows) {
             const cell = row.querySelector(".o_servicecore_portal_pay_applies");
             const skipped = chosen.length && !chosen.includes(row);
