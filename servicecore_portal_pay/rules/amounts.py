@@ -5,10 +5,13 @@ static/src/interactions/portal_pay_amounts.js is a line-by-line port of this fil
 browser refuses exactly what the server refuses (test_amount_tour.py proves they agree).
 """
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 _MAX_INTEGER_DIGITS = 12
+# Longer than any amount as people write it (symbol, spaces and all): refused before it is read.
+_MAX_LENGTH = 64
 _DIGITS = frozenset("0123456789")
 # Spaces people type or copy between thousands: space, no-break space (fr_FR prints it), narrow
 # no-break space, thin space, figure space, zero-width no-break space (Odoo puts one after "-").
@@ -175,6 +178,10 @@ def parse_amount(text, decimal_places, number_format=CANONICAL):
     Accepted: the language's decimal point and thousands separators where the language puts
     them (or spaces there), a currency symbol or code before or after the number, spaces around.
     Numbers (not strings) come from JSON or the server, never typed: read in the canonical form.
+    The form the server writes in links (digits, a point and the currency's decimals, e.g.
+    ``"600.00"``) is read the same in every language where it is not one of the language's own
+    numbers; where it is one of another value (de_DE ``"1.500"`` with 3 decimals), it is
+    unclear.
 
     :param str text: the amount as typed, e.g. ``"$1,000.50"``
     :param int decimal_places: the currency's number of decimals
@@ -186,6 +193,29 @@ def parse_amount(text, decimal_places, number_format=CANONICAL):
         carry the ``example`` of the expected form
     """
     text, number_format = _as_text(text, decimal_places, number_format)
+    if len(text) > _MAX_LENGTH:
+        raise AmountError("format", example=number_format.example(decimal_places))
+    if not number_format.grouping or not _is_machine_form(text, decimal_places):
+        return _parse(text, decimal_places, number_format)
+    machine = _parse(text, decimal_places, CANONICAL)
+    try:
+        typed = _parse(text, decimal_places, number_format)
+    except AmountError:
+        return machine
+    if typed != machine:
+        raise AmountError("grouping", example=number_format.example(decimal_places))
+    return typed
+
+
+def _is_machine_form(text, decimal_places):
+    """Whether ``text`` is written as the server writes amounts: ``"600.00"``."""
+    return bool(decimal_places) and bool(
+        re.fullmatch(rf"[0-9]+\.[0-9]{{{decimal_places}}}", _strip_spaces(text))
+    )
+
+
+def _parse(text, decimal_places, number_format):
+    """:func:`parse_amount` of a string in ``number_format`` only."""
     not_a_number = AmountError("format", example=number_format.example(decimal_places))
     # The canonical form has no grouping: a separator there is not a number, not unclear.
     unclear = (

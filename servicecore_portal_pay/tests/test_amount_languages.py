@@ -123,11 +123,21 @@ class TestAmountLanguages(PortalPayCommon, PaymentHttpCommon):
         for amount, expected in {"1.000,00": 1000.0, "1.000": 1000.0, "12,5": 12.5}.items():
             with self.subTest(amount=amount):
                 self.assertAccepted(amount, expected)
-        for amount in ("1.5", "600.00", "1,000.00"):
+        for amount in ("1.5", "600.0", "1,000.00"):
             with self.subTest(amount=amount):
                 self.assertRefusedWith(
                     amount, "The separators in this amount are unclear: write it like 1.234,56."
                 )
+
+    def test_links_the_server_makes_work_in_every_language(self):
+        """A link with the machine form of an amount (a retry, an outside caller:
+        /my/payment?amount=600.00&line_ids=...) opens the payment form in any language."""
+        for lang in ("en_US", "fr_FR", "de_DE"):
+            with self.subTest(lang=lang):
+                self._as(lang)
+                self.assertAccepted("600.00", 600.0)
+                self.assertAccepted("1.50", 1.5)
+                self.assertAccepted("1500.00", 1500.0, lines=self._line(self.inv_old))
 
     def test_chosen_items_name_their_total(self):
         self._as("en_US")

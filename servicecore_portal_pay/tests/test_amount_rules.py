@@ -91,6 +91,8 @@ class TestTypedAmounts(BaseCase):
                 "--5": "format",
                 "١٢٣": "format",
                 "1,234,567,890,123": "format",
+                "1" * 100_000: "format",
+                "1 " * 50_000: "format",
                 "10.001": "decimals",
                 "0": "not_positive",
                 "$0.00": "not_positive",
@@ -144,14 +146,27 @@ class TestTypedAmounts(BaseCase):
             DE_DE,
             {
                 "1.5": "grouping",
-                "1.50": "grouping",
-                "600.00": "grouping",
+                "600.0": "grouping",
                 "1,000.00": "grouping",
                 "1.000 000": "grouping",
                 "$50": "format",
                 "-5 €": "negative",
             },
         )
+
+    def test_machine_form_in_every_language(self):
+        """Links the server makes carry digits, a point and the currency's decimals: read the
+        same in every language where the language reads them as nothing else."""
+        for number_format in (EN_US, FR_FR, DE_DE, PL_PL):
+            with self.subTest(number_format=number_format):
+                self.assertParses(number_format, {"600.00": "600.00", "1500.50": "1500.50"})
+                self.assertParses(number_format, {"1500": "1500"}, places=0)
+                self.assertRefuses(number_format, {"0.00": "not_positive"})
+        self.assertParses(DE_DE, {"1.50": "1.50", "1.500": "1500.00"})
+        self.assertParses(FR_FR, {"12.50": "12.50"})
+        # de_DE "1.500" of a currency with 3 decimals: 1500 in German, 1.5 in the machine form.
+        self.assertRefuses(DE_DE, {"1.500": "grouping"}, places=3)
+        self.assertParses(DE_DE, {"1.500,000": "1500.000", "1,500": "1.500"}, places=3)
 
     def test_other_groupings(self):
         self.assertParses(EN_IN, {"1,00,000.00": "100000.00", "12,34,567": "1234567.00"})

@@ -7,6 +7,8 @@
  */
 
 const MAX_INTEGER_DIGITS = 12;
+// Longer than any amount as people write it (symbol, spaces and all): refused before it is read.
+const MAX_LENGTH = 64;
 const DIGITS = new Set("0123456789");
 // Spaces people type or copy between thousands: space, no-break space (fr_FR prints it), narrow
 // no-break space, thin space, figure space, zero-width no-break space (Odoo puts one after "-").
@@ -194,6 +196,10 @@ function integerDigits(integer, numberFormat, unclear) {
 /**
  * Parse an amount as a person types it in a language (see the server's ``parse_amount``).
  *
+ * The form the server writes in links (digits, a point and the currency's decimals, e.g.
+ * ``"600.00"``) is read the same in every language where it is not one of the language's own
+ * numbers; where it is one of another value, it is unclear.
+ *
  * @param {string} text the amount as typed, e.g. ``"$1,000.50"``
  * @param {number} decimalPlaces the currency's number of decimals
  * @param {NumberFormat} numberFormat the language's
@@ -205,12 +211,45 @@ export function parseAmount(text, decimalPlaces, numberFormat = CANONICAL) {
     if (text === null || text === undefined || !stripSpaces(String(text))) {
         throw new AmountError("missing");
     }
+    text = String(text);
+    if (text.length > MAX_LENGTH) {
+        throw new AmountError("format", { example: numberFormat.example(decimalPlaces) });
+    }
+    if (!numberFormat.grouping.length || !isMachineForm(text, decimalPlaces)) {
+        return parse(text, decimalPlaces, numberFormat);
+    }
+    const machine = parse(text, decimalPlaces, CANONICAL);
+    let typed;
+    try {
+        typed = parse(text, decimalPlaces, numberFormat);
+    } catch (error) {
+        if (!(error instanceof AmountError)) {
+            throw error;
+        }
+        return machine;
+    }
+    if (typed !== machine) {
+        throw new AmountError("grouping", { example: numberFormat.example(decimalPlaces) });
+    }
+    return typed;
+}
+
+/** Whether ``text`` is written as the server writes amounts: ``"600.00"``. */
+function isMachineForm(text, decimalPlaces) {
+    return (
+        decimalPlaces > 0 &&
+        new RegExp(`^[0-9]+\\.[0-9]{${decimalPlaces}}$`).test(stripSpaces(text))
+    );
+}
+
+/** ``parseAmount`` of a string in ``numberFormat`` only. */
+function parse(text, decimalPlaces, numberFormat) {
     const notANumber = new AmountError("format", { example: numberFormat.example(decimalPlaces) });
     // The canonical form has no grouping: a separator there is not a number, not unclear.
     const unclear = numberFormat.grouping.length
         ? new AmountError("grouping", { example: numberFormat.example(decimalPlaces) })
         : notANumber;
-    let [body, negative] = stripMinus(stripSpaces(String(text)));
+    let [body, negative] = stripMinus(stripSpaces(text));
     let symbolBefore;
     [body, symbolBefore] = stripSymbol(body, numberFormat.symbols, true);
     if (!negative) {
