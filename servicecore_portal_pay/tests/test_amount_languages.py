@@ -33,11 +33,15 @@ class TestAmountLanguages(PortalPayCommon, PaymentHttpCommon):
         response = self.url_open(const.PAGE_ROUTE, params=params)
         return response, html.fromstring(response.text)
 
-    def assertAccepted(self, amount, expected, lines=None):
+    @staticmethod
+    def _params(amount, lines):
         params = {"amount": amount}
         if lines:
             params["line_ids"] = ",".join(str(line.id) for line in lines)
-        response, tree = self._page(params)
+        return params
+
+    def assertAccepted(self, amount, expected, lines=None):
+        response, tree = self._page(self._params(amount, lines))
         errors = tree.xpath("//*[@id='portal_pay_amount_error']")
         self.assertEqual(
             response.status_code, 200, f"{amount!r}: {errors and errors[0].text_content()}"
@@ -46,10 +50,7 @@ class TestAmountLanguages(PortalPayCommon, PaymentHttpCommon):
         return response
 
     def assertRefusedWith(self, amount, message, lines=None):
-        params = {"amount": amount}
-        if lines:
-            params["line_ids"] = ",".join(str(line.id) for line in lines)
-        response, tree = self._page(params)
+        response, tree = self._page(self._params(amount, lines))
         self.assertEqual(response.status_code, 400, amount)
         self.assertNotIn("o_payment_form", response.text)
         field = tree.get_element_by_id("portal_pay_amount")

@@ -1,86 +1,31 @@
-from datetime import timedelta
 from decimal import Decimal
 
-from odoo import Command, fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from odoo.addons.test_servicecore_portal_pay.tests.common import DemoPortalPayCommon
 
 CENT = Decimal("0.01")
 
 
 @tagged("post_install", "-at_install")
-class TestAmountTour(HttpCase):
+class TestAmountTour(DemoPortalPayCommon):
     """Amounts as people type them and one voice on the page, in a real browser.
 
     The tours live in static/tests/tours/portal_pay_amount_tour.js; the data they expect is made
     here: a balance of 2,463.00 in three invoices (300.00, 500.00, 1,663.00, oldest first) and a
-    minimum payment of 1.00.
+    minimum payment of 1.00, paid with the Demo provider only.
     """
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.env.company
-        cls.usd = cls.env.ref("base.USD")
-        cls.usd.active = True
-        if cls.company.currency_id != cls.usd:
-            cls.company.currency_id = cls.usd
-        cls.company.write({"portal_pay_overpayment": "reject", "portal_pay_min_amount": 1.0})
         for code in ("fr_FR", "de_DE"):
             cls.env["res.lang"]._activate_lang(code)
-        # Only the Demo provider is offered, so the payment form opens on its card input.
-        cls.env["payment.provider"].search(
-            [("company_id", "=", cls.company.id), ("state", "!=", "disabled")]
-        ).state = "disabled"
-        cls.provider = cls.env.ref("payment.payment_provider_demo")
-        cls.provider.write({"state": "test", "is_published": True})
-
-        cls.customer = cls.env["res.partner"].create(
-            {"name": "Typed Amounts Inc", "is_company": True, "email": "ap@typed.example.com"}
-        )
-        cls.payer = cls.env["res.partner"].create(
-            {
-                "name": "Tess Typist",
-                "parent_id": cls.customer.id,
-                "type": "contact",
-                "email": "tess@typed.example.com",
-                "portal_payment_enabled": True,
-            }
-        )
-        cls.payer_user = new_test_user(
-            cls.env,
-            login="portal_pay_typist",
-            groups="base.group_portal",
-            name=cls.payer.name,
-            partner_id=cls.payer.id,
-        )
-        today = fields.Date.context_today(cls.customer)
-        cls.invoice_later = cls._create_invoice(1663.00, today, today + timedelta(days=15))
-        cls.invoice_recent = cls._create_invoice(
-            500.00, today - timedelta(days=50), today - timedelta(days=20)
-        )
-        cls.invoice_oldest = cls._create_invoice(
-            300.00, today - timedelta(days=90), today - timedelta(days=60)
-        )
+        # Created newest first, so that ordering by creation would give the wrong answer.
+        cls.invoice_later = cls._create_customer_invoice("1663.00", due=cls._days(15))
+        cls.invoice_recent = cls._create_customer_invoice("500.00", due=cls._days(-20))
+        cls.invoice_oldest = cls._create_customer_invoice("300.00", due=cls._days(-60))
         cls.invoices = cls.invoice_oldest + cls.invoice_recent + cls.invoice_later
-
-    @classmethod
-    def _create_invoice(cls, amount, invoice_date, due_date):
-        invoice = cls.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": cls.customer.id,
-                "invoice_date": invoice_date,
-                "invoice_date_due": due_date,
-                "currency_id": cls.usd.id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {"name": "Service call", "quantity": 1, "price_unit": amount, "tax_ids": []}
-                    )
-                ],
-            }
-        )
-        invoice.action_post()
-        return invoice
 
     def _residuals(self):
         self.invoices.invalidate_recordset(["amount_residual"])
@@ -115,6 +60,7 @@ class TestAmountTour(HttpCase):
         self.assertEqual(
             self._residuals(), [Decimal("300.00"), Decimal("500.00"), Decimal("1663.00")]
         )
+        self.assertEqual(self.company.portal_pay_min_amount, 1.0)
         self.assertTrue(self.payer._portal_pay_is_allowed())
 
     def test_en_us_types_thousands_separators(self):
