@@ -156,6 +156,22 @@ class TestAmountLanguages(PortalPayCommon, PaymentHttpCommon):
             lines=self._line(self.inv_old),
         )
         self.assertAccepted("1,000", 1000.0, lines=self._line(self.inv_old))
+        # Overpayments kept as credit: at most the chosen total and the company's margin.
+        self.company.write(
+            {"portal_pay_overpayment": "credit", "portal_pay_overpayment_margin": 100.0}
+        )
+        self.assertAccepted("1,600.00", 1600.0, lines=self._line(self.inv_old))
+        self.assertRefusedWith(
+            "1,600.01",
+            "The amount cannot exceed $\xa01,600.00: your chosen invoices' total and at most a "
+            "fixed amount paid in advance.",
+            lines=self._line(self.inv_old),
+        )
+        self.assertRefusedWith(
+            "2,563.01",
+            "The amount cannot exceed $\xa02,563.00: your open balance and at most a fixed "
+            "amount paid in advance.",
+        )
 
     def test_transaction_route_takes_the_canonical_amount(self):
         """The payment form posts the amount the page fixed, never what was typed: in any

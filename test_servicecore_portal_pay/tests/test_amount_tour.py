@@ -91,10 +91,17 @@ class TestAmountTour(DemoPortalPayCommon):
 
     def test_browser_and_server_agree(self):
         """Each case typed in the browser gets the exact message GET /my/payment?amount= gives,
-        in en_US, fr_FR and de_DE, with and without chosen invoices."""
-        for lang in ("en_US", "fr_FR", "de_DE"):
-            with self.subTest(lang=lang):
+        in en_US, fr_FR and de_DE, with and without chosen invoices; then with overpayments
+        kept as credit (the ceilings)."""
+        for lang, overpayment in (
+            ("en_US", "reject"),
+            ("fr_FR", "reject"),
+            ("de_DE", "reject"),
+            ("en_US", "credit"),
+        ):
+            with self.subTest(lang=lang, overpayment=overpayment):
                 self._as(lang)
+                self.company.portal_pay_overpayment = overpayment
                 self.start_tour(
                     "/my/payment",
                     "servicecore_portal_pay_amount_parity_tour",

@@ -178,8 +178,12 @@ const PARITY_CASES = [
     "600.00", "1.50", "0.00", "600.0", "1500.00", "2463.00",
     // Longer than any amount people write.
     "1 ".repeat(40),
+    // Above the balance, and above the balance and the margin kept as credit.
+    "3,463.00", "3,463.01", "3.463,01", "99999",
 ];
-const CHOSEN_CASES = ["1000", "1,000", "1.000", "800", "800,00", "0.50", "-5", "1 700"];
+const CHOSEN_CASES = [
+    "1000", "1,000", "1.000", "800", "800,00", "0.50", "-5", "1 700", "1,800.00", "1,800.01",
+];
 
 async function compareWithServer(cases, lineIds) {
     const input = document.querySelector("#portal_pay_amount");
