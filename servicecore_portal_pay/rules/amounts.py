@@ -16,6 +16,8 @@ _DIGITS = frozenset("0123456789")
 # Spaces people type or copy between thousands: space, no-break space (fr_FR prints it), narrow
 # no-break space, thin space, figure space, zero-width no-break space (Odoo puts one after "-").
 _SPACES = frozenset(" \t\u00a0\u202f\u2009\u2007\ufeff")
+# Around the amount, line breaks too (pasted from a document).
+_BLANKS = _SPACES | frozenset("\n\r\x0b\x0c")
 _MINUS = frozenset("-\u2212")
 # What serves as a decimal point or thousands separator in some language: a number written with
 # one the language does not use is unclear rather than "not a number".
@@ -88,9 +90,9 @@ def _groups(digits, grouping):
 
 def _strip_spaces(text):
     start, end = 0, len(text)
-    while start < end and text[start] in _SPACES:
+    while start < end and text[start] in _BLANKS:
         start += 1
-    while end > start and text[end - 1] in _SPACES:
+    while end > start and text[end - 1] in _BLANKS:
         end -= 1
     return text[start:end]
 

@@ -46,6 +46,8 @@ class TestTypedAmounts(BaseCase):
                 "USD 1,000.50": "1000.50",
                 "1000 usd": "1000.00",
                 "\u00a0$\u00a01,000.00\u00a0": "1000.00",
+                "\t12.00\n": "12.00",
+                "\r\n 12 \r\n": "12.00",
                 "1 000.00": "1000.00",
                 "1\u202f000.00": "1000.00",
                 "125.5": "125.50",
@@ -71,6 +73,7 @@ class TestTypedAmounts(BaseCase):
                 "1,": "grouping",
                 ",5": "grouping",
                 "1'000": "grouping",
+                "1\n000": "format",
                 # An explicit minus is a negative amount, whatever surrounds it.
                 "-5": "negative",
                 "-$5": "negative",

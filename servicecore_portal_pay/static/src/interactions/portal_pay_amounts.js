@@ -13,6 +13,8 @@ const DIGITS = new Set("0123456789");
 // Spaces people type or copy between thousands: space, no-break space (fr_FR prints it), narrow
 // no-break space, thin space, figure space, zero-width no-break space (Odoo puts one after "-").
 const SPACES = new Set(" \t\u00a0\u202f\u2009\u2007\ufeff");
+// Around the amount, line breaks too (pasted from a document).
+const BLANKS = new Set([...SPACES, ..."\n\r\x0b\x0c"]);
 const MINUS = new Set("-\u2212");
 // What serves as a decimal point or thousands separator in some language: a number written with
 // one the language does not use is unclear rather than "not a number".
@@ -101,10 +103,10 @@ function groups(digits, grouping) {
 function stripSpaces(text) {
     let start = 0;
     let end = text.length;
-    while (start < end && SPACES.has(text[start])) {
+    while (start < end && BLANKS.has(text[start])) {
         start++;
     }
-    while (end > start && SPACES.has(text[end - 1])) {
+    while (end > start && BLANKS.has(text[end - 1])) {
         end--;
     }
     return text.slice(start, end);
