@@ -17,27 +17,13 @@ class PortalPayPermission(portal.PortalAccount):
     `portal.py` call `_portal_pay_permission_page` where they used to redirect.
     """
 
-    @staticmethod
-    def _portal_pay_may_ask(user, company):
-        """Whether ``user`` gets the permission page (else: back to /my, as before).
-
-        Portal contacts only, in a company with portal payments on: an address cannot be allowed
-        to pay, and staff are no customers.
-        """
-        return bool(
-            company.portal_pay_enabled
-            and user.share
-            and not user._is_public()
-            and user.partner_id.type == "contact"
-        )
-
     def _portal_pay_permission_page(self):
         """The page shown instead of Make a Payment, the history or the statement (HTTP 403)."""
         user, company = request.env.user, request.env.company
-        if not self._portal_pay_may_ask(user, company):
+        Permission = request.env["portal.pay.permission"]
+        if not Permission._concerns(user, company):
             return request.redirect("/my")
         partner = user.partner_id
-        Permission = request.env["portal.pay.permission"]
         payers = Permission._payers(partner, company)
         path = request.httprequest.path
         values = {
@@ -68,9 +54,7 @@ class PortalPayPermission(portal.PortalAccount):
         """Ask the accounting team for the right to pay (CSRF-checked); one open request."""
         origin = origin if origin in PERMISSION_ORIGINS else const.PAGE_ROUTE
         user, company = request.env.user, request.env.company
-        if not self._portal_pay_may_ask(user, company) or user.partner_id._portal_pay_may_pay_in(
-            company
-        ):
+        if not request.env["portal.pay.permission"]._concerns(user, company):
             return request.redirect(origin)
         created = request.env["portal.pay.permission"]._ask(user.partner_id, company)[1]
         return request.redirect(origin if created else f"{origin}?asked=already")

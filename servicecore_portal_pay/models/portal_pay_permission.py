@@ -37,6 +37,32 @@ class PortalPayPermission(models.AbstractModel):
         return contacts.filtered(lambda contact: contact._portal_pay_may_pay_in(company))
 
     @api.model
+    def _concerns(self, user, company):
+        """Whether ``user`` gets the page that says who pays (else stock's answers: login for the
+        public, /my for others): a portal contact in a company with portal payments on, who may
+        not pay. An address cannot be allowed to pay, and staff are no customers.
+
+        :rtype: bool
+        """
+        partner = user.partner_id
+        return bool(
+            company.portal_pay_enabled
+            and user.share
+            and not user._is_public()
+            and partner.type == "contact"
+            and not partner._portal_pay_may_pay_in(company)
+        )
+
+    @api.model
+    def _home_entry(self, user, company):
+        """Whether the portal home shows ``user`` the entry to that page: only for contacts of a
+        customer who pays through chosen contacts (others have nobody to be compared with).
+
+        :rtype: bool
+        """
+        return self._concerns(user, company) and bool(self._payers(user.partner_id, company))
+
+    @api.model
     def _may_pay_now(self, partner, company):
         """Whether ``partner`` (a portal user's) may pay single invoices of ``company`` online.
 

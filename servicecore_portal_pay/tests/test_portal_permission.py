@@ -97,6 +97,16 @@ class TestPortalPermission(PortalPayCommon, PaymentHttpCommon):
             )
             self.assertTrue(tree.get_element_by_id("portal_pay_permission_ask") is not None)
 
+    def test_home_entry(self):
+        self._login(self.bystander_user)
+        self.assertIn("o_servicecore_portal_pay_permission_home", self.url_open("/my").text)
+        self._login(self.payer_user)
+        self.assertNotIn("o_servicecore_portal_pay_permission_home", self.url_open("/my").text)
+        # A customer who does not pay through chosen contacts: no entry (the page still answers).
+        self.payer.portal_payment_enabled = False
+        self._login(self.bystander_user)
+        self.assertNotIn("o_servicecore_portal_pay_permission_home", self.url_open("/my").text)
+
     def test_payers_named_when_the_company_allows_it(self):
         self.company.portal_pay_show_payers = True
         self._login(self.bystander_user)
