@@ -6,6 +6,7 @@ from . import test_backend_anomalies
 from . import test_backend_apply_wizard
 from . import test_backend_credits
 from . import test_backend_http
+from . import test_backend_wording
 from . import test_backend_receipt
 from . import test_backend_refund
 from . import test_portal_beyond
