@@ -13,7 +13,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
 from odoo.addons.servicecore_portal_pay import const
-from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon
+from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon, transaction_params
 
 ROUTES = (
     const.PAGE_ROUTE,
@@ -304,16 +304,9 @@ class TestPortalPermission(PortalPayCommon, PaymentHttpCommon):
         self.assertEqual(response.status_code, 200)
         context = self._get_payment_context(response)
         self.assertEqual(context["transaction_route"], f"/invoice/transaction/{self.invoice.id}")
-        processing_values = self._get_processing_values(
-            tx_route=context["transaction_route"],
-            provider_id=self.provider.id,
-            payment_method_id=self.payment_method_id,
-            token_id=None,
-            amount=context["amount"],
-            flow="direct",
-            tokenization_requested=False,
-            landing_route=context["landing_route"],
-            access_token=context["access_token"],
+        processing_values = self._jsonrpc(
+            context["transaction_route"],
+            transaction_params(context, self.provider.id, self.payment_method_id),
         )
         tx = self._get_tx(processing_values["reference"])
         self.assertEqual(tx.invoice_ids, self.invoice)
