@@ -154,3 +154,12 @@ class PortalPayPermission(models.AbstractModel):
         )
         partner.portal_pay_permission_activity_id = activity
         return activity, True
+
+    @api.model
+    def _close_requests(self, partners):
+        """Mark the open requests of ``partners`` done: they were allowed to pay."""
+        activities = self.env["mail.activity"]
+        for partner in partners:
+            activities |= self._open_request(partner)
+        if activities:
+            activities.sudo().action_feedback(feedback=self.env._("Allowed to pay."))

@@ -156,7 +156,11 @@ class ResPartner(models.Model):
     def write(self, vals):
         if "portal_payment_enabled" in vals:
             self._portal_pay_check_flag_rights()
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.get("portal_payment_enabled"):
+            # Allowed now: the contact's request for access is answered.
+            self.env["portal.pay.permission"]._close_requests(self)
+        return result
 
     # === ACTION METHODS === #
 

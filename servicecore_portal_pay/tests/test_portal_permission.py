@@ -32,7 +32,7 @@ class TestPortalPermission(PortalPayCommon, PaymentHttpCommon):
         cls.accountant = new_test_user(
             cls.env,
             login="perm_accountant",
-            groups="account.group_account_manager",
+            groups="account.group_account_manager,base.group_partner_manager",
             company_id=cls.company.id,
             company_ids=cls.company.ids,
         )
@@ -144,6 +144,15 @@ class TestPortalPermission(PortalPayCommon, PaymentHttpCommon):
         activities.with_user(self.accountant).action_feedback("Dana pays.")
         tree = self._page(const.PAGE_ROUTE)
         self.assertTrue(tree.xpath("//form[@id='portal_pay_permission_ask']"))
+
+    def test_request_closed_when_allowed(self):
+        self._login(self.bystander_user)
+        self._ask(self._page(const.PAGE_ROUTE))
+        activity = self.customer.activity_ids
+        self.bystander.with_user(self.accountant).portal_payment_enabled = True
+        self.assertFalse(activity.exists() and activity.active)
+        self.assertFalse(self.customer.activity_ids)
+        self._page(const.PAGE_ROUTE, status=200)  # Make a Payment itself
 
     def test_ask_goes_to_the_salesperson_when_set(self):
         self.company.portal_pay_permission_to = "salesperson"
