@@ -61,7 +61,7 @@ class PortalPayPermission(portal.PortalAccount):
 
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
         """Override of `account`: name the logged-in portal contact to "Pay Now" (the invoice is
-        read as the superuser here), see `account.move._portal_pay_user_may_pay_now`."""
+        read as the superuser here), see `account.move._portal_pay_viewer`."""
         user = request.env.user
         if user.share and not user._is_public():
             invoice = invoice.with_context(portal_pay_viewer_id=user.partner_id.id)

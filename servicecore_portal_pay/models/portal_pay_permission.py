@@ -118,8 +118,9 @@ class PortalPayPermission(models.AbstractModel):
         """
         # Called for a portal user: the customer's chatter and the staff users are read as sudo.
         partner, company = partner.sudo(), company.sudo()
-        # The contact's row is locked so two presses at once make one request: the second waits,
-        # or is retried by Odoo and then finds the first.
+        # The contact's row is locked so that two presses at once make one request: under
+        # REPEATABLE READ the second cannot lock the row once the first has written it and
+        # committed; Odoo retries that request, which then finds the first one's request.
         self.env.cr.execute("SELECT id FROM res_partner WHERE id = %s FOR UPDATE", [partner.id])
         partner.invalidate_recordset(["portal_pay_permission_activity_id"])
         existing = self._open_request(partner)
