@@ -6,7 +6,8 @@ Start the demo server first (`make run`, or `scripts/run.sh` in the background),
 
 It logs in as the demo customer `dana`, types an amount on Make a Payment so the live preview
 shows, continues to Odoo's payment form, pays with the Demo provider and captures the
-confirmation. Each run makes one real (demo) payment in the demo database.
+confirmation; last, it logs in as `sam` (who may not pay) for the page that says who pays.
+Each run makes one real (demo) payment in the demo database.
 
 Chromium is driven through the DevTools protocol with `websocket-client` (already needed by
 Odoo's browser tours), so nothing else is installed.
@@ -161,6 +162,14 @@ def type_amount(browser, amount):
     browser.wait_for("document.querySelector('#portal_pay_preview').textContent.includes('Pays')")
 
 
+def permission_page(browser, url, out):
+    """The page a contact who may not pay gets instead of Make a Payment (demo: sam)."""
+    browser.goto(f"{url}/web/session/logout", "!!document.body")
+    login(browser, url, "sam", "sam")
+    browser.goto(f"{url}/my/payment", "!!document.querySelector('#portal_pay_permission_payers')")
+    browser.screenshot(out / "permission.png")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     port = os.environ.get("HTTP_PORT", "8069")
@@ -232,6 +241,7 @@ def main():
         # Payment history: every payment of the account and the invoices each one paid.
         browser.goto(f"{args.url}/my/payments", "!!document.querySelector('table')")
         browser.screenshot(out / "payment-history.png")
+        permission_page(browser, args.url, out)
     finally:
         browser.close()
 

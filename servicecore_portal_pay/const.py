@@ -73,3 +73,7 @@ BOOKING_LOCK_TIMEOUT = "5s"
 # Key (first half) of the advisory lock that serializes the posts of one payment form
 # (controllers/payment.py); the second half is a hash of the form's nonce.
 FORM_LOCK = 0x5C53
+
+# A contact who may not pay asks the accounting team for the right to (POST, from the page that
+# explains who pays); the page is shown instead of these routes.
+PERMISSION_ROUTE = "/my/payment/permission"

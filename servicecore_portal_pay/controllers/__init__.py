@@ -1,4 +1,5 @@
 from . import payment
+from . import permission
 from . import portal
 from . import post_processing
 from . import receipt

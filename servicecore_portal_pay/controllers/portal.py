@@ -66,7 +66,7 @@ class PortalAccount(portal.PortalAccount):
             # An unknown currency or one the account has nothing in: back to the default one.
             return request.redirect(const.PAGE_ROUTE)
         if pay_request is None:
-            return request.redirect("/my")
+            return self._portal_pay_permission_page()
         values = self._portal_pay_page_values(pay_request.account, show_all=show == "all")
         # "Choose invoices": ticked items arrive as repeated `line_ids` (checkboxes) or a list.
         chosen = ",".join(request.httprequest.args.getlist("line_ids"))
@@ -330,7 +330,7 @@ class PortalPayHistory(PortalAccount):
         """Payment history: the customer's received payments and what each one paid."""
         commercial = self._portal_pay_history_partner()
         if commercial is None:
-            return request.redirect("/my")
+            return self._portal_pay_permission_page()
         filters = self._portal_pay_history_filters()
         if filterby not in filters:
             filterby = "all"
@@ -382,7 +382,7 @@ class PortalPayHistory(PortalAccount):
         """The customer's statement: open items, aging and balance in the request company."""
         commercial = self._portal_pay_history_partner()
         if commercial is None:
-            return request.redirect("/my")
+            return self._portal_pay_permission_page()
         company = request.env.company
         # Rendering costs seconds of CPU: counted per contact (a 429 page once over the limit).
         request.env["portal.pay.attempt"].sudo()._portal_pay_reserve_pdf(

@@ -8,6 +8,7 @@ from . import portal_pay_allocation
 from . import portal_pay_attempt
 from . import portal_pay_booking
 from . import portal_pay_engine
+from . import portal_pay_permission
 from . import portal_pay_receipt
 from . import portal_pay_refund
 from . import portal_pay_request

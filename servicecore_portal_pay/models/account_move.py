@@ -54,3 +54,39 @@ class AccountMove(models.Model):
                 and record.payment_id.payment_transaction_id in portal_txs
             )
             invoice.amount_paid += portal_paid - sum(portal_txs.mapped("amount"))
+
+    # === BUSINESS METHODS - STOCK HOOKS === #
+
+    def _has_to_be_paid(self):
+        """Override of `account_payment`: no "Pay Now" for a portal contact who may not pay the
+        account of a customer paid by chosen contacts (company setting)."""
+        return super()._has_to_be_paid() and self._portal_pay_viewer_may_pay_now()
+
+    def _get_online_payment_error(self):
+        """Override of `account_payment`: say who pays when "Pay Now" is withheld."""
+        if super()._has_to_be_paid() and not self._portal_pay_viewer_may_pay_now():
+            return self.env["portal.pay.permission"]._refusal(self._portal_pay_viewer())
+        return super()._get_online_payment_error()
+
+    def _portal_pay_viewer(self):
+        """The logged-in portal contact looking at the invoice, if any.
+
+        The invoice page reads the invoice in sudo as the superuser, so its controller names the
+        viewer in the context (controllers/permission.py); the invoice list reads it as the user.
+        """
+        viewer_id = self.env.context.get("portal_pay_viewer_id")
+        if viewer_id:
+            return self.env["res.partner"].browse(viewer_id)
+        user = self.env.user
+        if user.share and not user._is_public():
+            return user.partner_id
+        return None
+
+    def _portal_pay_viewer_may_pay_now(self):
+        # Without a logged-in portal contact (the invoice's own link, a payment link sent by
+        # staff, staff in the backend) stock decides.
+        self.ensure_one()
+        viewer = self._portal_pay_viewer()
+        if viewer is None:
+            return True
+        return self.env["portal.pay.permission"]._may_pay_now(viewer, self.company_id)

@@ -96,6 +96,32 @@ class ResCompany(models.Model):
         "the first accounting manager of the company.",
     )
 
+    # A contact who may not pay: what the page tells them, who hears when they ask, and stock's
+    # per-invoice "Pay Now".
+    portal_pay_show_payers = fields.Boolean(
+        string="Name the Allowed Payers",
+        help="A contact who may not pay sees the names of the contacts of their company who "
+        "may; off: they are told to ask their account's administrator (privacy).",
+    )
+    portal_pay_permission_to = fields.Selection(
+        string="Permission Requests To",
+        selection=[
+            ("responsible", "The portal payments responsible"),
+            ("salesperson", "The customer's salesperson"),
+        ],
+        default="responsible",
+        required=True,
+        help="Who gets the to-do when a contact asks for the right to pay. Without a "
+        "salesperson on the customer, the portal payments responsible gets it.",
+    )
+    portal_pay_restrict_pay_now = fields.Boolean(
+        string="Pay Now for Allowed Contacts Only",
+        default=True,
+        help="On: a contact who may not pay on account cannot pay a single invoice with Pay "
+        "Now either, when another contact of the customer may. Payment links sent by staff "
+        "and invoices opened without logging in are not affected.",
+    )
+
     # Throttling of Make a Payment against card testing (0: no limit).
     portal_pay_throttle_tx_user = fields.Integer(
         string="Payment Attempts per Contact",

@@ -61,3 +61,12 @@ class ResConfigSettings(models.TransientModel):
     portal_pay_throttle_pdf_user = fields.Integer(
         related="company_id.portal_pay_throttle_pdf_user", readonly=False
     )
+    portal_pay_show_payers = fields.Boolean(
+        related="company_id.portal_pay_show_payers", readonly=False
+    )
+    portal_pay_permission_to = fields.Selection(
+        related="company_id.portal_pay_permission_to", readonly=False
+    )
+    portal_pay_restrict_pay_now = fields.Boolean(
+        related="company_id.portal_pay_restrict_pay_now", readonly=False
+    )

@@ -55,6 +55,15 @@ class ResPartner(models.Model):
     portal_pay_currency_id = fields.Many2one(
         comodel_name="res.currency", compute="_compute_portal_pay_figures", groups=ACCOUNTING_GROUPS
     )
+    portal_pay_permission_activity_id = fields.Many2one(
+        comodel_name="mail.activity",
+        string="Open Permission Request",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        groups="base.group_user",
+        help="The to-do this contact's request for the right to pay opened; one at a time.",
+    )
     portal_pay_payment_count = fields.Integer(
         string="Portal Payments Count", compute="_compute_portal_pay_payment_count"
     )
@@ -98,17 +107,29 @@ class ResPartner(models.Model):
             partner.portal_pay_credits = float(figures.credits_applied + figures.credits_left)
 
     def _compute_portal_pay_payment_count(self):
-        groups = self.env["account.payment"]._read_group(
-            [
-                ("is_portal_payment", "=", True),
-                ("partner_id", "in", self.commercial_partner_id.ids),
-            ],
-            groupby=["partner_id"],
-            aggregates=["__count"],
+        # A customer counts every portal payment made on its account, a contact the ones it made.
+        Payment = self.env["account.payment"]
+        customers = self.filtered(lambda partner: partner == partner.commercial_partner_id)
+        by_customer = dict(
+            Payment._read_group(
+                [("is_portal_payment", "=", True), ("partner_id", "in", customers.ids)],
+                groupby=["partner_id"],
+                aggregates=["__count"],
+            )
         )
-        counts = {partner.id: count for partner, count in groups}
+        by_contact = dict(
+            Payment._read_group(
+                [
+                    ("is_portal_payment", "=", True),
+                    ("portal_pay_contact_id", "in", (self - customers).ids),
+                ],
+                groupby=["portal_pay_contact_id"],
+                aggregates=["__count"],
+            )
+        )
         for partner in self:
-            partner.portal_pay_payment_count = counts.get(partner.commercial_partner_id.id, 0)
+            counts = by_customer if partner in customers else by_contact
+            partner.portal_pay_payment_count = counts.get(partner, 0)
 
     # === CONSTRAINT METHODS === #
 
@@ -135,7 +156,11 @@ class ResPartner(models.Model):
     def write(self, vals):
         if "portal_payment_enabled" in vals:
             self._portal_pay_check_flag_rights()
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.get("portal_payment_enabled"):
+            # Allowed now: the contact's request for access is answered.
+            self.env["portal.pay.permission"]._close_requests(self)
+        return result
 
     # === ACTION METHODS === #
 
@@ -146,15 +171,18 @@ class ResPartner(models.Model):
         self.portal_payment_enabled = False
 
     def action_portal_pay_view_payments(self):
-        """Open the portal payments of this customer (its commercial partner)."""
+        """Open the portal payments of this customer, or the ones this contact made."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "servicecore_portal_pay.action_portal_pay_payments"
         )
-        action["domain"] = [
-            ("is_portal_payment", "=", True),
-            ("partner_id", "=", self.commercial_partner_id.id),
-        ]
+        if self == self.commercial_partner_id:
+            action["domain"] = [("is_portal_payment", "=", True), ("partner_id", "=", self.id)]
+        else:
+            action["domain"] = [
+                ("is_portal_payment", "=", True),
+                ("portal_pay_contact_id", "=", self.id),
+            ]
         action["context"] = {"create": False}
         return action
 

@@ -8,10 +8,12 @@ from . import test_backend_anomalies
 from . import test_backend_apply_wizard
 from . import test_backend_credits
 from . import test_backend_http
+from . import test_backend_wording
 from . import test_backend_receipt
 from . import test_backend_refund
 from . import test_portal_beyond
 from . import test_portal_controller
+from . import test_portal_permission
 from . import test_query_counts
 from . import test_res_partner
 from . import test_stripe

@@ -242,8 +242,9 @@ class TestPortalPayHistory(PortalBeyondCommon):
 
         self._login("beyond_sam")
         response = self._get("/my/payments")
-        self.assertEqual(response.status_code, 303)
-        self.assertTrue(response.headers["Location"].endswith("/my"))
+        # The page that says who pays (test_portal_permission.py), nothing of the account.
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("o_servicecore_portal_pay_permission", response.text)
 
         self.authenticate(None, None)
         response = self._get("/my/payments")
@@ -363,8 +364,9 @@ class TestPortalPayStatement(PortalBeyondCommon):
 
         self._login("beyond_sam")
         response = self._get("/my/payment/statement")
-        self.assertEqual(response.status_code, 303)
-        self.assertTrue(response.headers["Location"].endswith("/my"))
+        # The page that says who pays (test_portal_permission.py), nothing of the account.
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("o_servicecore_portal_pay_permission", response.text)
 
         self.authenticate(None, None)
         response = self._get("/my/payment/statement")

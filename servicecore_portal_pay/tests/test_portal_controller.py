@@ -112,9 +112,10 @@ class TestPortalController(PortalPayCommon, PaymentHttpCommon):
     def test_unflagged_contact_refused(self):
         self.authenticate(self.bystander_user.login, self.bystander_user.login)
         for amount in (None, "100.00"):
+            # The page that says who pays (test_portal_permission.py), not the form.
             response = self._get_page(amount)
-            self.assertEqual(response.status_code, 303)
-            self.assertEqual(urlparse(response.headers["Location"]).path, "/my")
+            self.assertEqual(response.status_code, 403)
+            self.assertNotIn("portal_pay_amount", response.text)
         home = self.url_open("/my")
         self.assertNotIn("o_servicecore_portal_pay_home", home.text)
         token = self._generate_test_access_token(

@@ -19,5 +19,5 @@ class PortalPayApplyWizardLine(models.TransientModel):
     move_id = fields.Many2one(comodel_name="account.move", string="Invoice", readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
     amount = fields.Monetary(string="Amount Applied", readonly=True)
-    residual_after = fields.Monetary(string="Left to Pay", readonly=True)
+    residual_after = fields.Monetary(string="Left After Applying", readonly=True)
     currency_id = fields.Many2one(comodel_name="res.currency", readonly=True)
