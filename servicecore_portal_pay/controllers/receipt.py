@@ -16,14 +16,16 @@ class PortalPayReceipt(http.Controller):
         sitemap=False,
     )
     def portal_pay_receipt(self, tx_id, download=False, **kwargs):
-        """The PDF receipt of a portal payment, for the contact who paid it only: rendered once
-        (counted against the contact's PDF limit), then served from the payment's attachment."""
+        """The PDF receipt of a portal payment, for the contact who paid it and the contacts who
+        see it in their payment history (those allowed to pay for the same customer): rendered
+        once (counted against the contact's PDF limit), then served from the payment's
+        attachment. Named by the transaction's reference."""
         tx_sudo = request.env["payment.transaction"].sudo().browse(tx_id).exists()
         payment_sudo = tx_sudo.payment_id
         if (
             not tx_sudo.portal_pay_account
-            or tx_sudo.partner_id != request.env.user.partner_id
             or not payment_sudo.is_portal_payment
+            or not self._portal_pay_may_see_receipt(tx_sudo, request.env.user.partner_id)
         ):
             raise NotFound()
         receipt = (
@@ -38,4 +40,14 @@ class PortalPayReceipt(http.Controller):
                 ("Content-Length", receipt.file_size),
                 ("Content-Disposition", http.content_disposition(filename, disposition)),
             ],
+        )
+
+    @staticmethod
+    def _portal_pay_may_see_receipt(tx_sudo, partner):
+        """The payer, who keeps past receipts, or a contact who may pay for the same customer in
+        the transaction's company (the payment history shows them the payment)."""
+        if tx_sudo.partner_id == partner:
+            return True
+        return partner.commercial_partner_id == tx_sudo.partner_id.commercial_partner_id and bool(
+            partner._portal_pay_may_pay_in(tx_sudo.company_id)
         )

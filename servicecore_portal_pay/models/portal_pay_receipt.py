@@ -92,6 +92,7 @@ class PortalPayReceipt(models.AbstractModel):
             payment.state,
             payment.portal_pay_unapplied,
             payment.portal_pay_refunded,
+            payment.portal_pay_receipt_sent_to,
         ] + [
             (
                 record.id,
@@ -122,6 +123,14 @@ class PortalPayReceipt(models.AbstractModel):
             # missing PDF engine is logged, never allowed to undo the payment's allocation.
             try:
                 with self.env.cr.savepoint():
+                    # Recorded first, so that the receipt attached says where it was sent; a
+                    # failed send rolls it back with the savepoint.
+                    payment.sudo().write(
+                        {
+                            "portal_pay_receipt_sent_to": payment.portal_pay_contact_id.email,
+                            "portal_pay_receipt_sent_on": fields.Datetime.now(),
+                        }
+                    )
                     attachment = self._attachment(payment)
                     template.sudo().send_mail(
                         payment.id,

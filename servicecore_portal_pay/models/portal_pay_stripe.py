@@ -49,6 +49,31 @@ class PortalPayStripe(models.AbstractModel):
         return None
 
     @api.model
+    def _card(self, payment_data):
+        """The card of a PaymentIntent as Stripe reports it: its PaymentMethod when expanded,
+        else the card details of its charge (``charges`` before API version 2022-11-15,
+        ``latest_charge`` when expanded).
+
+        :return: ``(brand, last4)``, ``(None, None)`` when Stripe said nothing about a card
+        """
+        card = None
+        payment_method = payment_data.get("payment_method")
+        if isinstance(payment_method, dict):
+            card = payment_method.get("card")
+        intent = payment_data.get("payment_intent")
+        if not card and isinstance(intent, dict):
+            charges = (intent.get("charges") or {}).get("data") or []
+            latest = intent.get("latest_charge")
+            for charge in [latest, *charges]:
+                if isinstance(charge, dict):
+                    card = (charge.get("payment_method_details") or {}).get("card")
+                    if card:
+                        break
+        if not isinstance(card, dict):
+            return None, None
+        return card.get("brand"), card.get("last4")
+
+    @api.model
     def _count_decline(self, tx, intent):
         """Count a failed charge of ``tx``'s PaymentIntent, and cancel the intent.
 
