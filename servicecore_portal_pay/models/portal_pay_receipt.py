@@ -31,7 +31,12 @@ class PortalPayReceipt(models.AbstractModel):
         :rtype: ir.attachment
         :raise TooManyDocuments: if a render is needed and the contact's PDF limit is reached
         """
-        payment = tx.payment_id
+        return self._get_payment(tx.payment_id, contact)
+
+    @api.model
+    def _get_payment(self, payment, contact):
+        """The receipt of ``payment`` (see :meth:`_get`): also of a payment made elsewhere than
+        the portal, which the payment history lists too."""
         stored = self._find(payment)
         if stored:
             return stored
@@ -93,7 +98,12 @@ class PortalPayReceipt(models.AbstractModel):
             payment.portal_pay_unapplied,
             payment.portal_pay_refunded,
             payment.portal_pay_receipt_sent_to,
-        ] + [
+        ]
+        if not payment.is_portal_payment:  # what it paid, as the ledger holds it
+            shown += [
+                (move.id, amount) for move, amount, _credit in payment._portal_pay_paid_documents()
+            ]
+        shown += [
             (
                 record.id,
                 record.move_id.id,

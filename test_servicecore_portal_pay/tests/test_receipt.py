@@ -128,6 +128,20 @@ class TestReceipt(DemoPortalPayCommon):
         self.assertFalse(
             reference_cell.xpath(".//*[hasclass('o_servicecore_portal_pay_history_number')]")
         )
+        # Its receipt too, titled by its number, for the contacts who see it in their history.
+        (link,) = row.xpath(".//a[hasclass('o_servicecore_portal_pay_history_receipt')]/@href")
+        self.assertEqual(link, f"{const.RECEIPT_ROUTE}/payment/{payment.id}")
+        response = self._get(f"{link}?download=1")
+        disposition = unquote(response.headers["Content-Disposition"])
+        self.assertIn(f"Receipt {payment.name}.pdf", disposition)
+        receipt = html.fromstring(response.content)
+        (title,) = receipt.xpath("//h2[hasclass('o_servicecore_portal_pay_receipt_title')]")
+        self.assertIn(payment.name, self._text(title))
+        self.assertNotIn("Balance after this payment", self._text(receipt), "none was stored")
+        for login in (self.bystander_user.login, self.other_payer_user.login):
+            with self.subTest(login=login):
+                self.authenticate(login, login)
+                self.assertEqual(self.url_open(link).status_code, 404)
 
     # === A RECEIPT CUSTOMERS KEEP === #
 
@@ -209,6 +223,13 @@ class TestReceipt(DemoPortalPayCommon):
         )
         for url in (url for hrefs in links.values() for url in hrefs):
             self.assertIn("Payment Receipt", self._get(url).text)
+        # The route by payment leads a portal payment to its transaction's receipt.
+        self.authenticate(self.payer_user.login, self.payer_user.login)
+        response = self.url_open(
+            f"{const.RECEIPT_ROUTE}/payment/{first.payment_id.id}", allow_redirects=False
+        )
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith(f"{const.RECEIPT_ROUTE}/{first.id}"))
 
     def test_another_contact_allowed_to_pay_opens_the_receipt_from_the_history(self):
         tx = self._pay("150.00")
