@@ -256,10 +256,19 @@ class TestReceipt(DemoPortalPayCommon):
     # === CREDITS === #
 
     def test_credits_read_as_credit(self):
-        credit_note = self._create_credit_note("50.00")
+        # 100 days old: alone in the statement's "90+ days" bucket, which it turns into a credit.
+        credit_note = self._create_credit_note("50.00", invoice_date=self._days(-100))
         page = self._get(const.PAGE_ROUTE).text
         tree = html.fromstring(page)
         (row,) = tree.xpath("//tr[hasclass('o_servicecore_portal_pay_credit')]")
         self.assertIn(credit_note.name, self._text(row))
         self.assertIn("Credit $\xa050.00", self._text(row))
         self.assertFalse(re.search(r"-\s*50\.00|\$\s*-", page), "no negative amount is shown")
+
+        statement = self._get(const.STATEMENT_ROUTE).content.decode()
+        tree = html.fromstring(statement)
+        (item,) = tree.xpath(f"//tr[@data-move='{credit_note.name}']")
+        self.assertEqual(self._text(item.xpath("td")[-1]), "Credit $\xa050.00")
+        (bucket,) = tree.xpath("//td[@data-bucket='90_plus']")
+        self.assertEqual(self._text(bucket), "Credit $\xa050.00")
+        self.assertFalse(re.search(r"-\s*50\.00|\$\s*-", statement), "no negative amount")
