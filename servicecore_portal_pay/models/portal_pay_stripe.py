@@ -50,9 +50,9 @@ class PortalPayStripe(models.AbstractModel):
 
     @api.model
     def _card(self, payment_data):
-        """The card of a PaymentIntent as Stripe reports it: its PaymentMethod when expanded,
-        else the card details of its charge (``charges`` before API version 2022-11-15,
-        ``latest_charge`` when expanded).
+        """The card of a PaymentIntent as Stripe reports it: its PaymentMethod's ``card`` when
+        expanded (the browser's return, a saved card), else the ``payment_method_details.card``
+        of its charge (a webhook event: ``charges``, in the API version payment_stripe pins).
 
         :return: ``(brand, last4)``, ``(None, None)`` when Stripe said nothing about a card
         """
@@ -62,13 +62,10 @@ class PortalPayStripe(models.AbstractModel):
             card = payment_method.get("card")
         intent = payment_data.get("payment_intent")
         if not card and isinstance(intent, dict):
-            charges = (intent.get("charges") or {}).get("data") or []
-            latest = intent.get("latest_charge")
-            for charge in [latest, *charges]:
-                if isinstance(charge, dict):
-                    card = (charge.get("payment_method_details") or {}).get("card")
-                    if card:
-                        break
+            for charge in (intent.get("charges") or {}).get("data") or []:
+                card = (charge.get("payment_method_details") or {}).get("card")
+                if card:
+                    break
         if not isinstance(card, dict):
             return None, None
         return card.get("brand"), card.get("last4")
