@@ -1,12 +1,9 @@
 import logging
 
-import pytz
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import format_datetime
 
 from odoo.addons.servicecore_portal_pay import utils
 from odoo.addons.servicecore_portal_pay.rules import amounts
@@ -103,7 +100,7 @@ class AccountPayment(models.Model):
         comodel_name="portal.pay.allocation", compute="_compute_portal_pay_receipt"
     )
     # What leads on every page the customer sees: the transaction's reference, else the number.
-    portal_pay_reference = fields.Char(string="Reference", compute="_compute_portal_pay_receipt")
+    portal_pay_reference = fields.Char(string="Reference", compute="_compute_portal_pay_reference")
     portal_pay_receipt_method = fields.Char(compute="_compute_portal_pay_receipt")
     portal_pay_receipt_time = fields.Char(compute="_compute_portal_pay_receipt")
     portal_pay_receipt_sent_to = fields.Char(string="Receipt Emailed To", readonly=True, copy=False)
@@ -131,12 +128,11 @@ class AccountPayment(models.Model):
     def _compute_portal_pay_receipt(self):
         for payment in self:
             tx = payment.payment_transaction_id.sudo()
-            payment.portal_pay_reference = tx.reference or payment.name
             payment.portal_pay_receipt_method = (
                 tx._portal_pay_method_label() if tx else payment.payment_method_line_id.name
             )
-            payment.portal_pay_receipt_time = payment._portal_pay_format_time(
-                tx.last_state_change or payment.create_date
+            payment.portal_pay_receipt_time = self.env["portal.pay.receipt"]._time(
+                payment, tx.last_state_change or payment.create_date
             )
             if tx and tx.operation != "refund" and tx.payment_id == payment:
                 payment.portal_pay_receipt_amount = tx.amount
@@ -145,22 +141,13 @@ class AccountPayment(models.Model):
                 payment.portal_pay_receipt_amount = payment.amount
                 payment.portal_pay_receipt_allocation_ids = payment.portal_pay_allocation_ids
 
-    def _portal_pay_format_time(self, moment):
-        """``moment`` (UTC) as the customer reads it: date and time in the paying contact's
-        timezone (else the customer's, else the request's), with the zone's abbreviation."""
-        self.ensure_one()
-        if not moment:
-            return ""
-        tz = (
-            self.portal_pay_contact_id.tz
-            or self.partner_id.tz
-            or self.env.context.get("tz")
-            or "UTC"
-        )
-        zone = pytz.timezone(tz) if tz in pytz.all_timezones_set else pytz.utc
-        local = pytz.utc.localize(moment).astimezone(zone)
-        shown = format_datetime(self.env, moment, tz=zone.zone, dt_format="short")
-        return f"{shown} {local.tzname()}"
+    # Apart from the receipt's figures: the history and the statement show it on every row.
+    @api.depends("name", "payment_transaction_id.reference")
+    def _compute_portal_pay_reference(self):
+        for payment in self:
+            payment.portal_pay_reference = (
+                payment.sudo().payment_transaction_id.reference or payment.name
+            )
 
     @api.depends("move_id.line_ids.amount_residual_currency", "state")
     def _compute_portal_pay_open_credit(self):

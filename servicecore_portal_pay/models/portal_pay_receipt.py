@@ -1,9 +1,12 @@
 import hashlib
 import logging
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import format_datetime
 
 from odoo.addons.servicecore_portal_pay import const
 
@@ -42,6 +45,24 @@ class PortalPayReceipt(models.AbstractModel):
             return stored
         self.env["portal.pay.attempt"].sudo()._portal_pay_reserve_pdf(contact, payment.company_id)
         return self._render(payment)
+
+    @api.model
+    def _time(self, payment, moment):
+        """``moment`` (UTC) as the customer of ``payment`` reads it: date and time in the paying
+        contact's timezone (else the customer's, else the request's), with the zone's
+        abbreviation, e.g. "12/02/2026 09:05 AM EST"."""
+        if not moment:
+            return ""
+        tz = (
+            payment.portal_pay_contact_id.tz
+            or payment.partner_id.tz
+            or self.env.context.get("tz")
+            or "UTC"
+        )
+        zone = pytz.timezone(tz) if tz in pytz.all_timezones_set else pytz.utc
+        local = pytz.utc.localize(moment).astimezone(zone)
+        shown = format_datetime(self.env, moment, tz=zone.zone, dt_format="short")
+        return f"{shown} {local.tzname()}"
 
     @api.model
     def _find(self, payment):
