@@ -99,6 +99,14 @@ class AccountPayment(models.Model):
     portal_pay_receipt_allocation_ids = fields.Many2many(
         comodel_name="portal.pay.allocation", compute="_compute_portal_pay_receipt"
     )
+    # What leads on every page the customer sees: the transaction's reference, else the number.
+    portal_pay_reference = fields.Char(string="Reference", compute="_compute_portal_pay_reference")
+    portal_pay_receipt_method = fields.Char(compute="_compute_portal_pay_receipt")
+    portal_pay_receipt_time = fields.Char(compute="_compute_portal_pay_receipt")
+    portal_pay_receipt_sent_to = fields.Char(string="Receipt Emailed To", readonly=True, copy=False)
+    portal_pay_receipt_sent_on = fields.Datetime(
+        string="Receipt Emailed On", readonly=True, copy=False
+    )
 
     # === COMPUTE METHODS === #
 
@@ -120,12 +128,26 @@ class AccountPayment(models.Model):
     def _compute_portal_pay_receipt(self):
         for payment in self:
             tx = payment.payment_transaction_id.sudo()
+            payment.portal_pay_receipt_method = (
+                tx._portal_pay_method_label() if tx else payment.payment_method_line_id.name
+            )
+            payment.portal_pay_receipt_time = self.env["portal.pay.receipt"]._time(
+                payment, tx.last_state_change or payment.create_date
+            )
             if tx and tx.operation != "refund" and tx.payment_id == payment:
                 payment.portal_pay_receipt_amount = tx.amount
                 payment.portal_pay_receipt_allocation_ids = tx._portal_pay_allocations()
             else:
                 payment.portal_pay_receipt_amount = payment.amount
                 payment.portal_pay_receipt_allocation_ids = payment.portal_pay_allocation_ids
+
+    # Apart from the receipt's figures: the history and the statement show it on every row.
+    @api.depends("name", "payment_transaction_id.reference")
+    def _compute_portal_pay_reference(self):
+        for payment in self:
+            payment.portal_pay_reference = (
+                payment.sudo().payment_transaction_id.reference or payment.name
+            )
 
     @api.depends("move_id.line_ids.amount_residual_currency", "state")
     def _compute_portal_pay_open_credit(self):
@@ -377,4 +399,4 @@ class AccountPayment(models.Model):
 
     def _portal_pay_receipt_filename(self):
         self.ensure_one()
-        return self.env._("Receipt %(reference)s.pdf", reference=self.name or "")
+        return self.env._("Receipt %(reference)s.pdf", reference=self.portal_pay_reference or "")

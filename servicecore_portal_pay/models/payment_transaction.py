@@ -8,6 +8,11 @@ from odoo.addons.servicecore_portal_pay.rules import amounts
 _logger = logging.getLogger(__name__)
 
 
+def _last4(payment_details):
+    """The last four digits of a card as a provider or a saved card shows it ("•••• 4242")."""
+    return "".join(filter(str.isdigit, payment_details or ""))[-4:]
+
+
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
@@ -55,6 +60,10 @@ class PaymentTransaction(models.Model):
     portal_pay_failed_charges = fields.Integer(readonly=True, copy=False)
     portal_pay_failed_charge_refs = fields.Char(readonly=True, copy=False)
 
+    # The card as the provider reported it, for the receipt (a saved card's own digits win).
+    portal_pay_card_brand = fields.Char(string="Card Brand", readonly=True, copy=False)
+    portal_pay_card_last4 = fields.Char(string="Card Last 4 Digits", readonly=True, copy=False)
+
     # === BUSINESS METHODS - PAYMENT FLOW === #
 
     def _create_child_transaction(self, amount, is_refund=False, **custom_create_values):
@@ -78,6 +87,46 @@ class PaymentTransaction(models.Model):
         if self.portal_pay_account or self.source_transaction_id.portal_pay_account:
             return self.env["account.move"]
         return super()._get_invoices_to_notify()
+
+    def _apply_updates(self, payment_data):
+        """Override of `payment` to keep the card an account payment was made with, as the
+        provider reports it, for the confirmation and the receipt."""
+        super()._apply_updates(payment_data)
+        if (
+            not self.portal_pay_account
+            or self.operation in ("validation", "refund")
+            or self.state not in ("authorized", "done")
+        ):
+            return  # a declined card is not the card that paid
+        if self.provider_code == "stripe":
+            brand, last4 = self.env["portal.pay.stripe"]._card(payment_data)
+        elif self.provider_code == "demo":  # what the customer typed as the card
+            brand, last4 = None, _last4(payment_data.get("payment_details"))
+        else:
+            return
+        if last4:
+            self.portal_pay_card_brand, self.portal_pay_card_last4 = brand, last4
+
+    def _portal_pay_method_label(self):
+        """The payment method as the receipt names it: "VISA ending in 4242", or the method's
+        name when no card digits are known.
+
+        A saved card shows the digits stored on it; otherwise what the provider reported.
+        """
+        self.ensure_one()
+        method = self.payment_method_id
+        if self.portal_pay_card_brand:
+            method = (
+                self.env["payment.method"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("code", "=", self.portal_pay_card_brand)], limit=1)
+            ) or method
+        name = method.name or self.portal_pay_card_brand or ""
+        last4 = _last4(self.token_id.payment_details) or self.portal_pay_card_last4
+        if not last4:
+            return name
+        return self.env._("%(method)s ending in %(last4)s", method=name, last4=last4)
 
     # === BUSINESS METHODS - POST-PROCESSING === #
 

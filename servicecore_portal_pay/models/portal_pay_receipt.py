@@ -1,9 +1,12 @@
 import hashlib
 import logging
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import format_datetime
 
 from odoo.addons.servicecore_portal_pay import const
 
@@ -31,12 +34,35 @@ class PortalPayReceipt(models.AbstractModel):
         :rtype: ir.attachment
         :raise TooManyDocuments: if a render is needed and the contact's PDF limit is reached
         """
-        payment = tx.payment_id
+        return self._get_payment(tx.payment_id, contact)
+
+    @api.model
+    def _get_payment(self, payment, contact):
+        """The receipt of ``payment`` (see :meth:`_get`): also of a payment made elsewhere than
+        the portal, which the payment history lists too."""
         stored = self._find(payment)
         if stored:
             return stored
         self.env["portal.pay.attempt"].sudo()._portal_pay_reserve_pdf(contact, payment.company_id)
         return self._render(payment)
+
+    @api.model
+    def _time(self, payment, moment):
+        """``moment`` (UTC) as the customer of ``payment`` reads it: date and time in the paying
+        contact's timezone (else the customer's, else the request's), with the zone's
+        abbreviation, e.g. "12/02/2026 09:05 AM EST"."""
+        if not moment:
+            return ""
+        tz = (
+            payment.portal_pay_contact_id.tz
+            or payment.partner_id.tz
+            or self.env.context.get("tz")
+            or "UTC"
+        )
+        zone = pytz.timezone(tz) if tz in pytz.all_timezones_set else pytz.utc
+        local = pytz.utc.localize(moment).astimezone(zone)
+        shown = format_datetime(self.env, moment, tz=zone.zone, dt_format="short")
+        return f"{shown} {local.tzname()}"
 
     @api.model
     def _find(self, payment):
@@ -92,7 +118,13 @@ class PortalPayReceipt(models.AbstractModel):
             payment.state,
             payment.portal_pay_unapplied,
             payment.portal_pay_refunded,
-        ] + [
+            payment.portal_pay_receipt_sent_to,
+        ]
+        if not payment.is_portal_payment:  # what it paid, as the ledger holds it
+            shown += [
+                (move.id, amount) for move, amount, _credit in payment._portal_pay_paid_documents()
+            ]
+        shown += [
             (
                 record.id,
                 record.move_id.id,
@@ -122,6 +154,14 @@ class PortalPayReceipt(models.AbstractModel):
             # missing PDF engine is logged, never allowed to undo the payment's allocation.
             try:
                 with self.env.cr.savepoint():
+                    # Recorded first, so that the receipt attached says where it was sent; a
+                    # failed send rolls it back with the savepoint.
+                    payment.sudo().write(
+                        {
+                            "portal_pay_receipt_sent_to": payment.portal_pay_contact_id.email,
+                            "portal_pay_receipt_sent_on": fields.Datetime.now(),
+                        }
+                    )
                     attachment = self._attachment(payment)
                     template.sudo().send_mail(
                         payment.id,

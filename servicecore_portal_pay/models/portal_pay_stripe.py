@@ -49,6 +49,28 @@ class PortalPayStripe(models.AbstractModel):
         return None
 
     @api.model
+    def _card(self, payment_data):
+        """The card of a PaymentIntent as Stripe reports it: its PaymentMethod's ``card`` when
+        expanded (the browser's return, a saved card), else the ``payment_method_details.card``
+        of its charge (a webhook event: ``charges``, in the API version payment_stripe pins).
+
+        :return: ``(brand, last4)``, ``(None, None)`` when Stripe said nothing about a card
+        """
+        card = None
+        payment_method = payment_data.get("payment_method")
+        if isinstance(payment_method, dict):
+            card = payment_method.get("card")
+        intent = payment_data.get("payment_intent")
+        if not card and isinstance(intent, dict):
+            for charge in (intent.get("charges") or {}).get("data") or []:
+                card = (charge.get("payment_method_details") or {}).get("card")
+                if card:
+                    break
+        if not isinstance(card, dict):
+            return None, None
+        return card.get("brand"), card.get("last4")
+
+    @api.model
     def _count_decline(self, tx, intent):
         """Count a failed charge of ``tx``'s PaymentIntent, and cancel the intent.
 

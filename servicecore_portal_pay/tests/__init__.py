@@ -17,6 +17,7 @@ from . import test_portal_permission
 from . import test_query_counts
 from . import test_res_partner
 from . import test_stripe
+from . import test_stripe_receipt
 from . import test_throttle
 from . import test_throttle_pdf
 from . import test_uninstall

@@ -4,3 +4,5 @@ from . import test_backend_tour
 from . import test_demo_flow
 from . import test_permission_tour
 from . import test_portal_pay_tour
+from . import test_receipt
+from . import test_history_tour
