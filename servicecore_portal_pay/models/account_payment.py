@@ -6,7 +6,7 @@ from odoo.fields import Domain
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.servicecore_portal_pay import utils
-from odoo.addons.servicecore_portal_pay.rules import amounts
+from odoo.addons.servicecore_portal_pay.rules import amounts, status
 
 _logger = logging.getLogger(__name__)
 
@@ -41,17 +41,25 @@ class AccountPayment(models.Model):
         readonly=True, copy=False, index=True, help="The receipt email is waiting to be sent."
     )
 
+    # Stored, to search and group by; its labels are the customer's words for each group (the
+    # exact word is `portal_pay_customer_status`).
     portal_pay_state = fields.Selection(
         string="Portal Payment Status",
         selection=[
-            ("pending", "Pending"),
-            ("done", "Done"),
+            ("pending", "Processing"),
+            ("done", "Paid"),
             ("failed", "Failed"),
             ("refunded", "Refunded"),
         ],
         compute="_compute_portal_pay_state",
         store=True,
         index=True,
+    )
+    portal_pay_customer_status = fields.Selection(
+        selection=status.STATUSES,
+        string="Customer Status",
+        compute="_compute_portal_pay_customer_status",
+        help="The word the customer sees for this payment, on the portal and the receipt.",
     )
     portal_pay_refunded = fields.Monetary(
         string="Refunded",
@@ -116,6 +124,17 @@ class AccountPayment(models.Model):
                 payment.portal_pay_state = "done"
             else:
                 payment.portal_pay_state = "pending"
+
+    @api.depends(
+        "state",
+        "amount",
+        "payment_transaction_id.state",
+        "portal_pay_refunded",
+        "move_id.line_ids.amount_residual_currency",
+    )
+    def _compute_portal_pay_customer_status(self):
+        for payment in self:
+            payment.portal_pay_customer_status = self.env["portal.pay.status"]._of_payment(payment)
 
     def _compute_portal_pay_receipt(self):
         for payment in self:
