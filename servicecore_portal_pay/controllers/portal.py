@@ -87,7 +87,11 @@ class PortalAccount(portal.PortalAccount):
             values["amount_error"] = error.args[0]
             return request.render("servicecore_portal_pay.portal_pay_page", values, status=400)
         values.update(self._portal_pay_form_values(pay_request))
-        return request.render("servicecore_portal_pay.portal_pay_form_page", values)
+        response = request.render("servicecore_portal_pay.portal_pay_form_page", values)
+        # A form pays once: kept out of the browser's caches, Back loads the page again, and
+        # the page (static/src/interactions/portal_pay_states.js) leaves a form already used.
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     def _portal_pay_page_values(self, account, show_all=False):
         Request = request.env["portal.pay.request"]
@@ -264,7 +268,9 @@ class PortalAccount(portal.PortalAccount):
         if tx_sudo.currency_id != tx_sudo.company_id.currency_id:
             params["currency_id"] = tx_sudo.currency_id.id
         if tx_sudo.portal_pay_line_ids:
-            params["line_ids"] = ",".join(str(key) for key in sorted(tx_sudo.portal_pay_line_ids.ids))
+            params["line_ids"] = ",".join(
+                str(key) for key in sorted(tx_sudo.portal_pay_line_ids.ids)
+            )
         return f"{const.PAGE_ROUTE}?{urlencode(params)}"
 
     @http.route(const.FORM_STATE_ROUTE, type="jsonrpc", auth="user")

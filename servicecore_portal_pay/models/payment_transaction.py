@@ -65,7 +65,9 @@ class PaymentTransaction(models.Model):
 
     # === COMPUTE METHODS === #
 
-    @api.depends("state", "amount", "operation", "payment_id.state", "payment_id.portal_pay_refunded")
+    @api.depends(
+        "state", "amount", "operation", "payment_id.state", "payment_id.portal_pay_refunded"
+    )
     def _compute_portal_pay_customer_status(self):
         for tx in self:
             tx.portal_pay_customer_status = self.env["portal.pay.status"]._of_transaction(tx)

@@ -7,7 +7,13 @@ from odoo.addons.servicecore_portal_pay.rules import amounts, status
 # Payment methods whose payments stay pending for days (bank debits and transfers settle through
 # the banks' clearing), and methods that card networks confirm within minutes.
 PENDING_DAYS_METHODS = frozenset(
-    {"sepa_direct_debit", "ach_direct_debit", "bacs_direct_debit", "becs_direct_debit", "bank_transfer"}
+    {
+        "sepa_direct_debit",
+        "ach_direct_debit",
+        "bacs_direct_debit",
+        "becs_direct_debit",
+        "bank_transfer",
+    }
 )
 PENDING_MINUTES_METHODS = frozenset({"card"})
 
@@ -83,8 +89,12 @@ class PortalPayStatus(models.AbstractModel):
         if not payment.payment_transaction_id:
             return Decimal(0)
         # Stock refunds through the provider: refund payments pointing back at this one.
-        refunds = self.env["account.payment"].sudo().search(
-            [("source_payment_id", "=", payment.id), ("state", "in", ("in_process", "paid"))]
+        refunds = (
+            self.env["account.payment"]
+            .sudo()
+            .search(
+                [("source_payment_id", "=", payment.id), ("state", "in", ("in_process", "paid"))]
+            )
         )
         return amounts.quantize(sum(abs(amount) for amount in refunds.mapped("amount")), places)
 

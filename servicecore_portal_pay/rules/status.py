@@ -56,4 +56,3 @@ def customer_status(tx_state, booked, amount, applied, refunded):
     if tx_state == "cancel":
         return CANCELLED
     return PROCESSING
-

@@ -2,6 +2,7 @@
 customer's real requests with the Demo provider."""
 
 import threading
+from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import html
@@ -16,12 +17,6 @@ class StatesCommon(DemoPortalPayCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # Odoo's own test runner names the database on its thread (lazy QWeb content such as
-        # the receipt's report layout checks it); pytest-odoo's main thread does not.
-        thread = threading.current_thread()
-        if not getattr(thread, "dbname", None):
-            thread.dbname = cls.env.cr.dbname
-            cls.addClassCleanup(delattr, thread, "dbname")
         cls.provider.journal_id = cls.company_data["default_journal_bank"]
         cls.inv_later = cls._create_customer_invoice("300.00", due=cls._days(20))
         cls.inv_soon = cls._create_customer_invoice("200.00", due=cls._days(-5))
@@ -29,7 +24,9 @@ class StatesCommon(DemoPortalPayCommon):
 
     @staticmethod
     def _line(invoice):
-        return invoice.line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
+        return invoice.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
 
     @staticmethod
     def _text(tree):
@@ -69,7 +66,9 @@ class TestCustomerStatus(StatesCommon):
         self.assertEqual(tx.payment_id.portal_pay_unapplied, 50.0)
         self.assertEqual(tx.portal_pay_customer_status, "partly_applied")
         self.assertEqual(tx.payment_id.portal_pay_customer_status, "partly_applied")
-        self.assertIn("Partly applied", self._text(tree.xpath("//*[@name='o_payment_status_alert']")[0]))
+        self.assertIn(
+            "Partly applied", self._text(tree.xpath("//*[@name='o_payment_status_alert']")[0])
+        )
         self.assertEqual(self._history_statuses(), {tx.payment_id.name: "Partly applied"})
         # Staff apply the credit later: the same payment now reads Paid.
         extra = self._create_customer_invoice("50.00", due=self._days(30))
@@ -203,9 +202,11 @@ class TestStatePages(StatesCommon):
         first_nonce = tx.portal_pay_form_nonce
         self.assertNotIn(first_nonce, context["access_token"])
         # ...which pays: the second attempt goes through.
-        tx2, done = self._pay_through_the_portal("250.00", "done", lines=lines)
+        tx2, _done = self._pay_through_the_portal("250.00", "done", lines=lines)
         self.assertEqual(tx2.portal_pay_customer_status, "paid")
-        self.assertResiduals({self.inv_oldest: "0", self.inv_later: "150.00", self.inv_soon: "200.00"})
+        self.assertResiduals(
+            {self.inv_oldest: "0", self.inv_later: "150.00", self.inv_soon: "200.00"}
+        )
 
     def test_cancel_page(self):
         tx, tree = self._pay_through_the_portal("120.00", "cancel")
@@ -220,7 +221,7 @@ class TestStatePages(StatesCommon):
 
     def test_try_again_checks_the_amount_against_today(self):
         """The retried amount is checked again: paid meanwhile, the amount step says why."""
-        tx, tree = self._pay_through_the_portal("600.00", "error")
+        _tx, tree = self._pay_through_the_portal("600.00", "error")
         _path, query = self._try_again(tree)
         self._pay_through_the_portal("100.00", "done")
         page = self.url_open(const.PAGE_ROUTE, params={k: v[0] for k, v in query.items()})
@@ -278,7 +279,11 @@ class TestStatePages(StatesCommon):
         # The provider confirms it later; Odoo's cron books it; the receipt follows.
         tx._set_done()
         self._run_post_processing_cron()
-        self.env["account.payment"]._cron_portal_pay_send_receipts()
+        # The receipt's report layout reads the database name from the thread, which Odoo's test
+        # runner names and pytest-odoo does not.
+        thread = threading.current_thread()
+        with patch.object(thread, "dbname", self.env.cr.dbname, create=True):
+            self.env["account.payment"]._cron_portal_pay_send_receipts()
         mail = Mail.search(domain)
         self.assertEqual(len(mail), 1)
         self.assertEqual(mail.res_id, tx.payment_id.id)

@@ -3,19 +3,22 @@ import { registry } from "@web/core/registry";
 import { rpc } from "@web/core/network/rpc";
 
 const FORM_STATE_ROUTE = "/my/payment/form_state";
+const PAYMENT_FORM = "form#o_payment_form[data-transaction-route^='/my/payment/transaction']";
 
 /**
- * Back after paying: the browser shows the payment form page again (from its cache, or loaded
- * anew for the same history entry). A form pays once, so when this entry's form was already
- * used the page goes to that payment's page instead of offering a dead form.
+ * Back after paying: the browser shows the payment form's history entry again, from its cache or
+ * loaded anew (the server then renders a new form, or the amount step if the amount or the
+ * invoices are no longer payable). A form pays once, so when this entry's form was already used
+ * the page goes to that payment's page instead of offering a dead form.
  *
  * The nonce of the form is kept in the history entry's state when Pay is clicked; the server
- * says whether that form started a payment of the user's (and where it leads).
+ * says whether that form started a payment of the user's, and where it leads.
  */
 export class PortalPayUsedForm extends Interaction {
-    static selector = "form#o_payment_form[data-transaction-route^='/my/payment/transaction']";
+    static selector = ".o_servicecore_portal_pay";
     dynamicContent = {
-        _document: { "t-on-click": this.onClick },
+        // Capture: the payment form stops the click from bubbling.
+        _document: { "t-on-click.capture": this.onClick },
         _window: { "t-on-pageshow": this.onPageShow },
     };
 
@@ -24,10 +27,11 @@ export class PortalPayUsedForm extends Interaction {
     }
 
     onClick(ev) {
-        if (!ev.target.closest("button[name='o_payment_submit_button']")) {
+        const form = this.el.querySelector(PAYMENT_FORM);
+        if (!form || !ev.target.closest("button[name='o_payment_submit_button']")) {
             return;
         }
-        const nonce = (this.el.dataset.accessToken || "").split(".")[1];
+        const nonce = (form.dataset.accessToken || "").split(".")[1];
         if (nonce) {
             history.replaceState({ ...history.state, portalPayNonce: nonce }, "");
         }
