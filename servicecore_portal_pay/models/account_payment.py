@@ -112,18 +112,10 @@ class AccountPayment(models.Model):
 
     @api.depends("state", "payment_transaction_id.state", "portal_pay_refunded")
     def _compute_portal_pay_state(self):
+        # The group of the customer's word; what was applied does not change the group.
         for payment in self:
-            tx_state = payment.payment_transaction_id.state
-            if not payment.is_portal_payment:
-                payment.portal_pay_state = False
-            elif payment.portal_pay_refunded:
-                payment.portal_pay_state = "refunded"
-            elif payment.state in ("canceled", "rejected") or tx_state in ("cancel", "error"):
-                payment.portal_pay_state = "failed"
-            elif payment.state in ("in_process", "paid") and tx_state in ("done", False):
-                payment.portal_pay_state = "done"
-            else:
-                payment.portal_pay_state = "pending"
+            code = payment.is_portal_payment and self.env["portal.pay.status"]._of_payment(payment)
+            payment.portal_pay_state = status.GROUPS.get(code, False)
 
     @api.depends(
         "state",

@@ -24,6 +24,18 @@ STATUSES = [
     (PARTLY_REFUNDED, "Partly refunded"),
 ]
 
+# The coarser groups staff search and group portal payments by (a stored field), labelled with
+# the words above: processing, paid (in full or partly applied), failed (or cancelled), refunded.
+GROUPS = {
+    PROCESSING: "pending",
+    PAID: "done",
+    PARTLY_APPLIED: "done",
+    FAILED: "failed",
+    CANCELLED: "failed",
+    REFUNDED: "refunded",
+    PARTLY_REFUNDED: "refunded",
+}
+
 # Provider states of Odoo's payment framework; None: a payment without transaction.
 TX_STATES = frozenset({None, "draft", "pending", "authorized", "done", "cancel", "error"})
 

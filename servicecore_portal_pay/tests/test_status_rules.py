@@ -94,6 +94,10 @@ class TestCustomerStatus(BaseCase):
             ],
         )
 
+    def test_every_code_has_a_group(self):
+        self.assertEqual(set(status.GROUPS), {code for code, _label in status.STATUSES})
+        self.assertEqual(set(status.GROUPS.values()), {"pending", "done", "failed", "refunded"})
+
     def test_unknown_state_is_refused(self):
         with self.assertRaises(ValueError):
             status.customer_status("paid", False, D("100"), D("0"), D("0"))
