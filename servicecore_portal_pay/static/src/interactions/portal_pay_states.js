@@ -48,9 +48,14 @@ export class PortalPayUsedForm extends Interaction {
         if (!nonce) {
             return;
         }
-        const { landing_route } = await this.waitFor(rpc(FORM_STATE_ROUTE, { nonce }));
-        if (landing_route) {
-            window.location.replace(landing_route);
+        let answer;
+        try {
+            answer = await this.waitFor(rpc(FORM_STATE_ROUTE, { nonce }));
+        } catch {
+            return; // Offline or signed out: the page stays; the server refuses a used form.
+        }
+        if (answer.landing_route) {
+            window.location.replace(answer.landing_route);
         }
     }
 }
