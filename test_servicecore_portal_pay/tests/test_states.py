@@ -233,6 +233,21 @@ class TestStatePages(StatesCommon):
         )
         self.assertEqual(step.get_element_by_id("portal_pay_amount").get("value"), "600.00")
 
+    def test_try_again_keeps_the_currency(self):
+        invoice = self._create_foreign_currency_invoice("80.00", due=self._days(-3))
+        tx = self._create_portal_transaction(
+            "80.00", state="error", currency_id=invoice.currency_id.id
+        )
+        self.authenticate(self.payer_user.login, self.payer_user.login)
+        tree = html.fromstring(self.url_open(f"{const.CONFIRMATION_ROUTE}?tx_id={tx.id}").text)
+        path, query = self._try_again(tree)
+        self.assertEqual(
+            (path, query),
+            (const.PAGE_ROUTE, {"amount": ["80.00"], "currency_id": [str(invoice.currency_id.id)]}),
+        )
+        page = self.url_open(const.PAGE_ROUTE, params={k: v[0] for k, v in query.items()})
+        self.assertEqual(self._get_payment_context(page)["currency_id"], invoice.currency_id.id)
+
     def test_try_again_only_for_those_who_may_pay(self):
         tx, _tree = self._pay_through_the_portal("120.00", "error")
         self.payer.sudo().portal_payment_enabled = False
