@@ -23,6 +23,7 @@
         "views/portal_currency_templates.xml",
         "views/portal_choose_templates.xml",
         "views/portal_permission_templates.xml",
+        "views/portal_state_templates.xml",
         "report/portal_pay_statement_report.xml",
         # Accounting staff (issue 4): the receipt report before the email that attaches it.
         "report/portal_pay_receipt_report.xml",

@@ -25,6 +25,12 @@ TRANSACTION_ROUTE_KEYS = frozenset(
 
 # Where the payment flow brings the customer back; the transaction id is appended.
 CONFIRMATION_ROUTE = "/my/payment/confirmation"
+# Where a payment form page asks, when the browser shows it again (Back), whether its form was
+# already used; it then goes to that payment's page instead of offering a dead form.
+FORM_STATE_ROUTE = "/my/payment/form_state"
+# How long Odoo's status page keeps polling a Make a Payment transaction that is not final
+# (pending, not confirmed yet) before it hands over to the pending page, which explains it.
+PENDING_WAIT_SECONDS = 15
 PAGE_ROUTE = "/my/payment"
 TRANSACTION_ROUTE = "/my/payment/transaction"
 HISTORY_ROUTE = "/my/payments"

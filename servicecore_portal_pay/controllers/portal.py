@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
 from werkzeug.exceptions import NotFound
@@ -12,6 +13,7 @@ from odoo.tools import date_utils
 from odoo.addons.account_payment.controllers import portal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.addons.servicecore_portal_pay import const
+from odoo.addons.servicecore_portal_pay.rules import amounts
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,11 @@ class PortalAccount(portal.PortalAccount):
             values["amount_error"] = error.args[0]
             return request.render("servicecore_portal_pay.portal_pay_page", values, status=400)
         values.update(self._portal_pay_form_values(pay_request))
-        return request.render("servicecore_portal_pay.portal_pay_form_page", values)
+        response = request.render("servicecore_portal_pay.portal_pay_form_page", values)
+        # A form pays once: kept out of the browser's caches, Back loads the page again, and
+        # the page (static/src/interactions/portal_pay_states.js) leaves a form already used.
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     def _portal_pay_page_values(self, account, show_all=False):
         Request = request.env["portal.pay.request"]
@@ -245,7 +251,60 @@ class PortalAccount(portal.PortalAccount):
             # A contact whose right to pay was removed keeps past confirmations, not the links.
             "portal_pay_may_pay": tx_sudo.partner_id._portal_pay_may_pay_in(tx_sudo.company_id),
         }
+        if tx_sudo.state != "done":
+            # Failed, cancelled or not confirmed yet: no confirmation, nothing booked to show.
+            values.update(self._portal_pay_state_values(tx_sudo))
+            return request.render("servicecore_portal_pay.portal_pay_state_page", values)
         return request.render("servicecore_portal_pay.portal_pay_confirmation_page", values)
+
+    # === FAILED, CANCELLED AND PENDING PAYMENTS === #
+
+    def _portal_pay_state_values(self, tx_sudo):
+        """Rendering values of the page of a payment that is not confirmed."""
+        return {
+            "page_name": "portal_pay_state",
+            "try_again_url": self._portal_pay_try_again_url(tx_sudo),
+            "pending_delay": tx_sudo._portal_pay_pending_delay(),
+        }
+
+    @staticmethod
+    def _portal_pay_try_again_url(tx_sudo):
+        """Make a Payment for the same amount and items: a fresh form, the amount and the
+        items checked again against the account as it is now."""
+        places = tx_sudo.currency_id.decimal_places
+        params = {"amount": f"{amounts.quantize(tx_sudo.amount, places):f}"}
+        if tx_sudo.currency_id != tx_sudo.company_id.currency_id:
+            params["currency_id"] = tx_sudo.currency_id.id
+        if tx_sudo.portal_pay_line_ids:
+            params["line_ids"] = ",".join(
+                str(key) for key in sorted(tx_sudo.portal_pay_line_ids.ids)
+            )
+        return f"{const.PAGE_ROUTE}?{urlencode(params)}"
+
+    @http.route(const.FORM_STATE_ROUTE, type="jsonrpc", auth="user")
+    def portal_pay_form_state(self, nonce=None, **kwargs):
+        """Where a payment form page shown again (Back) leads, if its form was already used.
+
+        :param str nonce: the form's nonce (the middle part of its access token)
+        :return: ``{"landing_route": ...}`` for a form of the user's that started a transaction
+            past its draft, else ``{}`` (a draft's form may be submitted again)
+        """
+        if not isinstance(nonce, str) or not nonce:
+            return {}
+        tx_sudo = (
+            request.env["payment.transaction"]
+            .sudo()
+            .search(
+                [
+                    ("portal_pay_form_nonce", "=", nonce),
+                    ("partner_id", "=", request.env.user.partner_id.id),
+                ],
+                limit=1,
+            )
+        )
+        if not tx_sudo or tx_sudo.state == "draft":
+            return {}
+        return {"landing_route": tx_sudo.landing_route}
 
 
 # === PAYMENT HISTORY AND STATEMENT === #

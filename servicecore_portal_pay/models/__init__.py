@@ -12,6 +12,7 @@ from . import portal_pay_permission
 from . import portal_pay_receipt
 from . import portal_pay_refund
 from . import portal_pay_request
+from . import portal_pay_status
 from . import portal_pay_stripe
 from . import res_company
 from . import res_config_settings

@@ -6,7 +6,7 @@ from odoo.fields import Domain
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.servicecore_portal_pay import utils
-from odoo.addons.servicecore_portal_pay.rules import amounts
+from odoo.addons.servicecore_portal_pay.rules import amounts, status
 
 _logger = logging.getLogger(__name__)
 
@@ -41,17 +41,25 @@ class AccountPayment(models.Model):
         readonly=True, copy=False, index=True, help="The receipt email is waiting to be sent."
     )
 
+    # Stored, to search and group by; its labels are the customer's words for each group (the
+    # exact word is `portal_pay_customer_status`).
     portal_pay_state = fields.Selection(
         string="Portal Payment Status",
         selection=[
-            ("pending", "Pending"),
-            ("done", "Done"),
+            ("pending", "Processing"),
+            ("done", "Paid"),
             ("failed", "Failed"),
             ("refunded", "Refunded"),
         ],
         compute="_compute_portal_pay_state",
         store=True,
         index=True,
+    )
+    portal_pay_customer_status = fields.Selection(
+        selection=status.STATUSES,
+        string="Customer Status",
+        compute="_compute_portal_pay_customer_status",
+        help="The word the customer sees for this payment, on the portal and the receipt.",
     )
     portal_pay_refunded = fields.Monetary(
         string="Refunded",
@@ -112,18 +120,21 @@ class AccountPayment(models.Model):
 
     @api.depends("state", "payment_transaction_id.state", "portal_pay_refunded")
     def _compute_portal_pay_state(self):
+        # The group of the customer's word; what was applied does not change the group.
         for payment in self:
-            tx_state = payment.payment_transaction_id.state
-            if not payment.is_portal_payment:
-                payment.portal_pay_state = False
-            elif payment.portal_pay_refunded:
-                payment.portal_pay_state = "refunded"
-            elif payment.state in ("canceled", "rejected") or tx_state in ("cancel", "error"):
-                payment.portal_pay_state = "failed"
-            elif payment.state in ("in_process", "paid") and tx_state in ("done", False):
-                payment.portal_pay_state = "done"
-            else:
-                payment.portal_pay_state = "pending"
+            code = payment.is_portal_payment and self.env["portal.pay.status"]._of_payment(payment)
+            payment.portal_pay_state = status.GROUPS.get(code, False)
+
+    @api.depends(
+        "state",
+        "amount",
+        "payment_transaction_id.state",
+        "portal_pay_refunded",
+        "move_id.line_ids.amount_residual_currency",
+    )
+    def _compute_portal_pay_customer_status(self):
+        for payment in self:
+            payment.portal_pay_customer_status = self.env["portal.pay.status"]._of_payment(payment)
 
     def _compute_portal_pay_receipt(self):
         for payment in self:

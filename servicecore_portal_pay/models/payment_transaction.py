@@ -3,7 +3,8 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models, modules
 
-from odoo.addons.servicecore_portal_pay.rules import amounts
+from odoo.addons.servicecore_portal_pay import const
+from odoo.addons.servicecore_portal_pay.rules import amounts, status
 
 _logger = logging.getLogger(__name__)
 
@@ -63,6 +64,33 @@ class PaymentTransaction(models.Model):
     # The card as the provider reported it, for the receipt (a saved card's own digits win).
     portal_pay_card_brand = fields.Char(string="Card Brand", readonly=True, copy=False)
     portal_pay_card_last4 = fields.Char(string="Card Last 4 Digits", readonly=True, copy=False)
+
+    portal_pay_customer_status = fields.Selection(
+        selection=status.STATUSES,
+        string="Customer Status",
+        compute="_compute_portal_pay_customer_status",
+        help="The word the customer sees for this payment, on the portal and the receipt.",
+    )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends(
+        "state", "amount", "operation", "payment_id.state", "payment_id.portal_pay_refunded"
+    )
+    def _compute_portal_pay_customer_status(self):
+        for tx in self:
+            tx.portal_pay_customer_status = self.env["portal.pay.status"]._of_transaction(tx)
+
+    def _portal_pay_pending_delay(self):
+        """``minutes``, ``days`` or ``unknown``: roughly when a pending payment is confirmed."""
+        self.ensure_one()
+        return self.env["portal.pay.status"]._pending_delay(self)
+
+    def _portal_pay_status_wait(self):
+        """Seconds Odoo's status page polls this transaction before it shows the pending page
+        (a Make a Payment transaction only; others poll as stock does)."""
+        self.ensure_one()
+        return const.PENDING_WAIT_SECONDS if self.portal_pay_account else False
 
     # === BUSINESS METHODS - PAYMENT FLOW === #
 

@@ -16,6 +16,7 @@ from . import test_portal_controller
 from . import test_portal_permission
 from . import test_query_counts
 from . import test_res_partner
+from . import test_status_rules
 from . import test_stripe
 from . import test_stripe_receipt
 from . import test_throttle

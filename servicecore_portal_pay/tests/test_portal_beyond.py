@@ -205,7 +205,8 @@ class TestPortalPayHistory(PortalBeyondCommon):
         portal_text = rows[self.pay_portal.name]["text"]
         self.assertIn("$ 250.00", portal_text)
         self.assertIn("Portal", portal_text)
-        self.assertIn("In Process", portal_text)
+        self.assertIn("Paid", portal_text)  # the customer's word, not Odoo's "In Process"
+        self.assertNotIn("In Process", portal_text)
         self.assertIn(self.pay_portal.payment_method_line_id.name, portal_text)
         self.assertIn("$ 280.00", rows[self.pay_regular.name]["text"])
 

@@ -6,3 +6,5 @@ from . import test_permission_tour
 from . import test_portal_pay_tour
 from . import test_receipt
 from . import test_history_tour
+from . import test_states
+from . import test_states_tour
