@@ -20,8 +20,21 @@ TRANSACTION_ROUTE_KEYS = frozenset(
         "is_validation",
         "access_token",
         "csrf_token",
+        # The billing details of the payment (controllers/payment.py checks each of them).
+        "billing_details",
     }
 )
+
+# The billing details a payer may correct for one payment, with their longest accepted length.
+BILLING_FIELD_SIZES = {
+    "name": 128,
+    "email": 254,
+    "phone": 32,
+    "street": 128,
+    "street2": 128,
+    "city": 64,
+    "zip": 20,
+}
 
 # Where the payment flow brings the customer back; the transaction id is appended.
 CONFIRMATION_ROUTE = "/my/payment/confirmation"

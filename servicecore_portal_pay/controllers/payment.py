@@ -1,15 +1,20 @@
 import logging
+import re
 
 from werkzeug.exceptions import Forbidden
 
 from odoo import Command
 from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.http import request, route
+from odoo.tools import email_normalize
 
 from odoo.addons.account_payment.controllers import payment
 from odoo.addons.servicecore_portal_pay import const
 
 _logger = logging.getLogger(__name__)
+
+# Billing details are one-line texts: no line breaks, tabs or other control characters.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class PaymentPortal(payment.PaymentPortal):
@@ -60,6 +65,7 @@ class PaymentPortal(payment.PaymentPortal):
         company, currency = account.company, account.currency
         if kwargs.get("is_validation"):
             raise ValidationError(request.env._("This form only takes payments."))
+        billing_values = self._portal_pay_check_billing(partner, kwargs.get("billing_details"))
         # One form, one transaction: a form posted again (double click, resent request, replay)
         # gets the transaction it created, and is neither counted nor charged again.
         existing_sudo = self._portal_pay_form_transaction(nonce)
@@ -97,6 +103,9 @@ class PaymentPortal(payment.PaymentPortal):
             custom_create_values=create_values,
         )
         tx_sudo.landing_route = f"{const.CONFIRMATION_ROUTE}?tx_id={tx_sudo.id}"
+        # Stock copied the payer's details; before any provider reads them (a saved card was
+        # already charged with the details saved with it).
+        tx_sudo.write(billing_values)
         return tx_sudo._get_processing_values()
 
     @staticmethod
@@ -196,3 +205,105 @@ class PaymentPortal(payment.PaymentPortal):
         if method_id not in methods_sudo.ids:
             raise invalid
         return provider_sudo, method_id, None, flow
+
+    def _portal_pay_check_billing(self, partner, billing):
+        """The billing details that go with the payment, checked one by one.
+
+        They start from the customer's invoice address; the payer may correct them for this
+        payment only (no contact is changed). Without ``billing_details`` the invoice address
+        goes with the payment unchanged.
+
+        :param res.partner partner: the payer
+        :param dict billing: what the page posts: ``name``, ``email``, ``phone``, ``street``,
+            ``street2``, ``city``, ``zip`` (texts), ``state_id``, ``country_id`` (ids)
+        :return: the billing fields of the transaction
+        :rtype: dict
+        :raise ValidationError: naming the first detail that cannot be accepted
+        """
+        env = request.env
+        Transaction = env["payment.transaction"]
+        if billing is None:
+            return Transaction._portal_pay_billing_values(
+                Transaction._portal_pay_billing_defaults(partner)
+            )
+        if not isinstance(billing, dict):
+            raise ValidationError(
+                env._("The billing details could not be read. Reload the page and try again.")
+            )
+        unknown = set(billing) - set(const.BILLING_FIELD_SIZES) - {"state_id", "country_id"}
+        if unknown:
+            raise ValidationError(
+                env._("Unexpected billing details: %(keys)s", keys=", ".join(sorted(unknown)))
+            )
+        labels = {
+            "name": env._("name"),
+            "email": env._("email"),
+            "phone": env._("phone"),
+            "street": env._("street"),
+            "street2": env._("second street line"),
+            "city": env._("city"),
+            "zip": env._("ZIP code"),
+        }
+        checked = {}
+        for key, size in const.BILLING_FIELD_SIZES.items():
+            value = billing.get(key) or ""
+            if not isinstance(value, str):
+                raise ValidationError(
+                    env._("The billing %(field)s must be text.", field=labels[key])
+                )
+            value = value.strip()
+            if CONTROL_CHARACTERS.search(value):
+                raise ValidationError(
+                    env._("The billing %(field)s must fit on one line.", field=labels[key])
+                )
+            if len(value) > size:
+                raise ValidationError(
+                    env._(
+                        "The billing %(field)s is too long: at most %(size)s characters.",
+                        field=labels[key],
+                        size=size,
+                    )
+                )
+            checked[key] = value
+        if not checked["name"]:
+            raise ValidationError(env._("Enter the billing name."))
+        if checked["email"]:
+            checked["email"] = email_normalize(checked["email"])
+            if not checked["email"]:
+                raise ValidationError(
+                    env._("Enter one valid billing email address, such as name@example.com.")
+                )
+        country = self._portal_pay_billing_record(
+            "res.country",
+            billing.get("country_id"),
+            env._("Choose the billing country from the list."),
+        )
+        state = self._portal_pay_billing_record(
+            "res.country.state",
+            billing.get("state_id"),
+            env._("Choose the billing state from the list."),
+        )
+        if state and not country:
+            raise ValidationError(
+                env._("Choose the billing country of the state %(state)s.", state=state.name)
+            )
+        if state and state.country_id != country:
+            raise ValidationError(
+                env._("Choose a billing state of %(country)s.", country=country.name)
+            )
+        return Transaction._portal_pay_billing_values(dict(checked, state=state, country=country))
+
+    def _portal_pay_billing_record(self, model, value, message):
+        """The country or state of the billing details (none if left empty).
+
+        :raise ValidationError: with ``message`` if ``value`` is not the id of one
+        """
+        if value in (None, False, ""):
+            return request.env[model]
+        record_id = None if isinstance(value, bool) else self._cast_as_int(value)
+        if not record_id or not 0 < record_id < 2**31:  # ids are PostgreSQL integers
+            raise ValidationError(message)
+        record = request.env[model].sudo().browse(record_id).exists()
+        if not record:
+            raise ValidationError(message)
+        return record

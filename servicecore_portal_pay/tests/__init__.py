@@ -9,6 +9,7 @@ from . import test_backend_http
 from . import test_backend_receipt
 from . import test_backend_refund
 from . import test_portal_beyond
+from . import test_portal_billing
 from . import test_portal_controller
 from . import test_query_counts
 from . import test_res_partner
