@@ -20,10 +20,14 @@ TRANSACTION_ROUTE_KEYS = frozenset(
         "is_validation",
         "access_token",
         "csrf_token",
-        # The billing details of the payment (controllers/payment.py checks each of them).
-        "billing_details",
     }
 )
+
+# The billing details of a payment form are posted to their own route first (the transaction
+# route keeps the standard parameters only), with the form's access token; they are kept for the
+# transaction the form creates.
+BILLING_ROUTE = "/my/payment/billing"
+BILLING_ROUTE_KEYS = frozenset({"access_token", "amount", "billing_details"})
 
 # The billing details a payer may correct for one payment, with their longest accepted length.
 BILLING_FIELD_SIZES = {

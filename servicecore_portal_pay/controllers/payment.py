@@ -15,6 +15,9 @@ _logger = logging.getLogger(__name__)
 
 # Billing details are one-line texts: no line breaks, tabs or other control characters.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# The session keeps the checked billing details of the last few payment forms, by form nonce.
+BILLING_SESSION_KEY = "portal_pay_billing"
+BILLING_SESSION_FORMS = 5
 
 
 class PaymentPortal(payment.PaymentPortal):
@@ -65,7 +68,7 @@ class PaymentPortal(payment.PaymentPortal):
         company, currency = account.company, account.currency
         if kwargs.get("is_validation"):
             raise ValidationError(request.env._("This form only takes payments."))
-        billing_values = self._portal_pay_check_billing(partner, kwargs.get("billing_details"))
+        billing_values = self._portal_pay_form_billing(partner, nonce)
         # One form, one transaction: a form posted again (double click, resent request, replay)
         # gets the transaction it created, and is neither counted nor charged again.
         existing_sudo = self._portal_pay_form_transaction(nonce)
@@ -158,9 +161,9 @@ class PaymentPortal(payment.PaymentPortal):
             raise ConcurrencyError("payment form posted twice at once")
 
     @staticmethod
-    def _portal_pay_path_args():
+    def _portal_pay_path_args(prefix=const.TRANSACTION_ROUTE):
         """The ``currency_id`` and ``line_ids`` segments of the transaction route's URL."""
-        rest = request.httprequest.path[len(const.TRANSACTION_ROUTE) :]
+        rest = request.httprequest.path[len(prefix) :]
         parts = [part for part in rest.split("/") if part]
         return dict(zip(("currency_id", "line_ids"), parts, strict=False))
 
@@ -206,12 +209,70 @@ class PaymentPortal(payment.PaymentPortal):
             raise invalid
         return provider_sudo, method_id, None, flow
 
+    # === BILLING DETAILS === #
+
+    @route(
+        [
+            const.BILLING_ROUTE,
+            f"{const.BILLING_ROUTE}/<int:currency_id>",
+            f"{const.BILLING_ROUTE}/<int:currency_id>/<string:line_ids>",
+        ],
+        type="jsonrpc",
+        auth="user",
+    )
+    def portal_pay_billing(self, currency_id=None, line_ids=None, **kwargs):
+        """Keep the billing details of a Make a Payment form for the transaction it creates.
+
+        The page posts them here just before the transaction route (which takes the payment
+        form's standard parameters only), with the form's access token, amount, currency and
+        chosen items, checked like the transaction route checks them. The details are checked
+        one by one and kept in the session under the form's nonce. Nothing is created.
+
+        :return: True
+        :raise Forbidden: if the user may not pay on account
+        :raise ValidationError: with a message for the customer for anything else
+        """
+        path_args = self._portal_pay_path_args(const.BILLING_ROUTE)
+        for name, value in (("currency_id", currency_id), ("line_ids", line_ids)):
+            if value is not None and name not in path_args:
+                kwargs[name] = value
+        rejected = set(kwargs) - const.BILLING_ROUTE_KEYS
+        if rejected:
+            raise ValidationError(
+                request.env._("Unexpected parameters: %(keys)s", keys=", ".join(sorted(rejected)))
+            )
+        Request = request.env["portal.pay.request"]
+        pay_request = Request._check(
+            request.env.user.partner_id,
+            request.env.company,
+            path_args.get("currency_id"),
+            path_args.get("line_ids"),
+        )
+        if pay_request is None:
+            raise Forbidden()
+        pay_request = Request._with_amount(pay_request, kwargs.get("amount"))
+        nonce = Request._check_access_token(pay_request, kwargs.get("access_token"))
+        billing_values = self._portal_pay_check_billing(
+            pay_request.partner, kwargs.get("billing_details")
+        )
+        forms = dict(request.session.get(BILLING_SESSION_KEY) or {})
+        forms.pop(nonce, None)
+        kept = list(forms.items())[-(BILLING_SESSION_FORMS - 1) :]
+        request.session[BILLING_SESSION_KEY] = dict(kept, **{nonce: billing_values})
+        return True
+
+    def _portal_pay_form_billing(self, partner, nonce):
+        """The billing fields of the transaction of the form ``nonce``: the details the page
+        kept for it (`portal_pay_billing`), else the customer's invoice address."""
+        kept = (request.session.get(BILLING_SESSION_KEY) or {}).get(nonce)
+        return kept or self._portal_pay_check_billing(partner, None)
+
     def _portal_pay_check_billing(self, partner, billing):
         """The billing details that go with the payment, checked one by one.
 
         They start from the customer's invoice address; the payer may correct them for this
-        payment only (no contact is changed). Without ``billing_details`` the invoice address
-        goes with the payment unchanged.
+        payment only (no contact is changed). Without them (None) the invoice address goes
+        with the payment unchanged.
 
         :param res.partner partner: the payer
         :param dict billing: what the page posts: ``name``, ``email``, ``phone``, ``street``,

@@ -1,8 +1,10 @@
 """Billing details of a Make a Payment payment, and the pay button that names the amount.
 
 The payment step shows the customer's invoice address next to Odoo's payment form; the payer may
-correct it for this payment only. The server checks what the browser sends, keeps it on the
-transaction (stock's ``partner_*`` billing fields), gives it to the provider and prints it on the
+correct it for this payment only. The page posts the details to the billing route with the form's
+access token just before the transaction route (which keeps the payment form's standard
+parameters only); the server checks them, keeps them for that form, puts them on the transaction
+(stock's ``partner_*`` billing fields), gives them to the provider and prints them on the
 confirmation and the receipt, without ever changing a contact.
 """
 
@@ -138,11 +140,30 @@ class TestPortalBilling(BillingAddressMixin, PortalPayCommon, PaymentHttpCommon)
         context = self._get_payment_context(response)
         return transaction_params(context, self.provider.id, self.payment_method_id, **overrides)
 
-    def _post(self, params):
+    def _post(self, params, route=const.TRANSACTION_ROUTE):
         payload = {"jsonrpc": "2.0", "method": "call", "id": 0, "params": params}
-        response = self.url_open(const.TRANSACTION_ROUTE, json=payload)
+        response = self.url_open(route, json=payload)
         self.assertEqual(response.status_code, 200)
         return response.json()
+
+    def _post_billing(self, params, billing):
+        """What the page posts to the billing route just before the transaction route."""
+        return self._post(
+            {
+                "access_token": params["access_token"],
+                "amount": params["amount"],
+                "billing_details": billing,
+            },
+            route=const.BILLING_ROUTE,
+        )
+
+    def _pay_with_billing(self, response, billing):
+        params = self._params(response)
+        kept = self._post_billing(params, billing)
+        self.assertEqual(kept.get("result"), True, kept)
+        result = self._post(params)
+        self.assertIn("result", result, result)
+        return self._get_tx(result["result"]["reference"])
 
     def _count_transactions(self):
         return self.env["payment.transaction"].sudo().search_count([])
@@ -219,10 +240,7 @@ class TestPortalBilling(BillingAddressMixin, PortalPayCommon, PaymentHttpCommon)
 
     def test_edited_details_stored_on_the_transaction_and_shown_on_the_receipt(self):
         before = self._partners_snapshot()
-        params = self._params(self._open_form("150.00"), billing_details=self._edited_billing())
-        result = self._post(params)
-        self.assertIn("result", result, result)
-        tx = self._get_tx(result["result"]["reference"])
+        tx = self._pay_with_billing(self._open_form("150.00"), self._edited_billing())
         self.assertEditedBillingOnTransaction(tx)
         # For this payment only: no contact of the customer was changed.
         self.assertEqual(self._partners_snapshot(), before)
@@ -240,27 +258,17 @@ class TestPortalBilling(BillingAddressMixin, PortalPayCommon, PaymentHttpCommon)
 
     def test_without_changes_the_invoice_address_goes_with_the_payment(self):
         # An untouched form sends the values it showed; a client that sends none gets the same.
-        response = self._open_form("150.00")
-        shown = {
-            "name": "Summit HVAC, Accounts Payable",
-            "email": "payables@summit.example.com",
-            "phone": "+1 303 555 0100",
-            "street": "PO Box 4410",
-            "street2": "Attn: Payables",
-            "city": "Boulder",
-            "zip": "80301",
-            "state_id": self.colorado.id,
-            "country_id": self.us.id,
-        }
+        shown = {field: self.invoice_address[field] for field in PARTNER_FIELDS[:-2]}
+        shown.update(state_id=self.colorado.id, country_id=self.us.id)
         for billing in (shown, None):
             with self.subTest(billing=billing):
                 response = self._open_form("150.00")  # a fresh form each time
-                params = self._params(response)
-                if billing is not None:
-                    params["billing_details"] = billing
-                result = self._post(params)
-                self.assertIn("result", result, result)
-                tx = self._get_tx(result["result"]["reference"])
+                if billing is None:
+                    result = self._post(self._params(response))
+                    self.assertIn("result", result, result)
+                    tx = self._get_tx(result["result"]["reference"])
+                else:
+                    tx = self._pay_with_billing(response, billing)
                 self.assertRecordValues(
                     tx,
                     [
@@ -302,26 +310,77 @@ class TestPortalBilling(BillingAddressMixin, PortalPayCommon, PaymentHttpCommon)
         before = self._count_transactions()
         for case, (billing, message) in cases.items():
             with self.subTest(case=case), mute_logger("odoo.http"):
-                result = self._post({**params, "billing_details": billing})
+                result = self._post_billing(params, billing)
                 self.assertIn("error", result, f"{case}: refused expected, got {result}")
                 error = result["error"]["data"]
                 self.assertEqual(error["name"], "odoo.exceptions.ValidationError")
                 self.assertIn(message, error["message"].lower())
                 self.assertEqual(self._count_transactions(), before, "nothing may be created")
         self.assertEqual(self._partners_snapshot(), before_partners)
-        # The refusals did not use the form: corrected, it pays.
-        result = self._post({**params, "billing_details": edited()})
-        self.assertIn("result", result, result)
-        self.assertEditedBillingOnTransaction(self._get_tx(result["result"]["reference"]))
-
-    def test_email_is_stored_normalized(self):
-        params = self._params(
-            self._open_form("150.00"),
-            billing_details=self._edited_billing(email="  AP@Summit-Canada.Example.com "),
-        )
+        # Nothing refused was kept: the form's payment goes with the invoice address.
         result = self._post(params)
         self.assertIn("result", result, result)
         tx = self._get_tx(result["result"]["reference"])
+        self.assertEqual(tx.partner_address, "PO Box 4410 Attn: Payables")
+
+    def test_billing_route_checks_the_form_and_keeps_details_for_that_form_only(self):
+        params = self._params(self._open_form("150.00"))
+        edited = self._edited_billing()
+        before = self._count_transactions()
+        billing_post = {
+            "access_token": params["access_token"],
+            "amount": params["amount"],
+            "billing_details": edited,
+        }
+        refusals = {
+            # The transaction route keeps the payment form's standard parameters only.
+            "billing on the transaction route": (
+                const.TRANSACTION_ROUTE,
+                {**params, "billing_details": edited},
+                "unexpected parameters: billing_details",
+            ),
+            # The billing route takes the form's token, for the form's amount, and its own keys.
+            "token of another form": (
+                const.BILLING_ROUTE,
+                {**billing_post, "access_token": "x" * 40},
+                "reload",
+            ),
+            "another amount": (const.BILLING_ROUTE, {**billing_post, "amount": 149.0}, "reload"),
+            "unexpected key": (
+                const.BILLING_ROUTE,
+                {**billing_post, "partner_id": self.other_customer.id},
+                "unexpected parameters: partner_id",
+            ),
+        }
+        with mute_logger("odoo.http"):
+            for case, (route, posted, message) in refusals.items():
+                with self.subTest(case=case):
+                    result = self._post(posted, route=route)
+                    self.assertIn("error", result, f"{case}: refused expected, got {result}")
+                    self.assertIn(message, result["error"]["data"]["message"].lower())
+            # A contact who may not pay gets nothing.
+            self.authenticate(self.bystander_user.login, self.bystander_user.login)
+            result = self._post_billing(params, edited)
+            self.assertEqual(result["error"]["data"]["name"], "werkzeug.exceptions.Forbidden")
+        self.assertEqual(self._count_transactions(), before)
+
+        # Kept for one form: another form's payment goes with the invoice address.
+        params = self._params(self._open_form("150.00"))
+        other = self._params(self._open_form("150.00"))  # another form of the payer
+        self.assertEqual(self._post_billing(params, edited).get("result"), True)
+        result = self._post(other)
+        self.assertEqual(
+            self._get_tx(result["result"]["reference"]).partner_address,
+            "PO Box 4410 Attn: Payables",
+        )
+        result = self._post(params)
+        self.assertEditedBillingOnTransaction(self._get_tx(result["result"]["reference"]))
+
+    def test_email_is_stored_normalized(self):
+        tx = self._pay_with_billing(
+            self._open_form("150.00"),
+            self._edited_billing(email="  AP@Summit-Canada.Example.com "),
+        )
         self.assertEqual(tx.partner_email, "ap@summit-canada.example.com")
 
 
@@ -336,19 +395,18 @@ class TestStripeBilling(BillingAddressMixin, StripePortalPayCase):
         cls._setup_billing_addresses()
 
     def _submit_with_billing(self, form, billing, **overrides):
+        """What the page posts: the billing details, then the payment form's parameters."""
+        amount = float(form["amount"])
+        kept = self.make_jsonrpc_request(
+            const.BILLING_ROUTE,
+            {"access_token": form["access_token"], "amount": amount, "billing_details": billing},
+        )
+        self.assertIs(kept, True)
         return self.make_jsonrpc_request(
             form["transaction_route"],
             {
-                "provider_id": form["provider_id"],
-                "payment_method_id": form["payment_method_id"],
-                "token_id": None,
-                "amount": float(form["amount"]),
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": form["landing_route"],
-                "is_validation": False,
-                "access_token": form["access_token"],
-                "billing_details": billing,
+                **transaction_params(form, form["provider_id"], form["payment_method_id"]),
+                "amount": amount,
                 **overrides,
             },
         )

@@ -1,6 +1,7 @@
 import { Interaction } from "@web/public/interaction";
 import { registry } from "@web/core/registry";
-import { rpc } from "@web/core/network/rpc";
+import { _t } from "@web/core/l10n/translation";
+import { rpc, RPCError } from "@web/core/network/rpc";
 import { patch } from "@web/core/utils/patch";
 import { PaymentForm } from "@payment/interactions/payment_form";
 // Stripe's patch of the payment form first: ours wraps its confirmation.
@@ -28,8 +29,8 @@ function readBillingDetails(form) {
 
 /**
  * The billing details next to the payment form: the summary follows the inline edit, and the
- * states follow the country. Nothing here changes the customer's contacts: the details are sent
- * with the payment (see the payment form patch below) and the server checks them.
+ * states follow the country. Nothing here changes the customer's contacts: the details are kept
+ * for the payment by the billing route (see the payment form patch below), which checks them.
  */
 export class PortalPayBilling extends Interaction {
     static selector = "#portal_pay_billing";
@@ -132,34 +133,40 @@ registry
 
 patch(PaymentForm.prototype, {
     /**
-     * On Make a Payment, refuse to start a payment with billing details the browser already
-     * knows to be incomplete (the server checks them again).
+     * On Make a Payment, have the server keep the billing details for this form's payment
+     * before the payment starts; details it refuses stop the payment with its message.
      *
      * @override
      */
     async _initiatePaymentFlow() {
-        const form = document.querySelector(FORM_SELECTOR);
-        if (form && !form.checkValidity()) {
-            document.querySelector("#portal_pay_billing_edit")?.click();
+        const section = document.querySelector("#portal_pay_billing");
+        const form = section?.querySelector(FORM_SELECTOR);
+        if (!form) {
+            return super._initiatePaymentFlow(...arguments);
+        }
+        if (!form.checkValidity()) {
+            section.querySelector("#portal_pay_billing_edit")?.click();
             form.reportValidity();
             this._enableButton();
             return;
         }
-        return super._initiatePaymentFlow(...arguments);
-    },
-
-    /**
-     * On Make a Payment, send the billing details with the payment.
-     *
-     * @override
-     */
-    _prepareTransactionRouteParams() {
-        const params = super._prepareTransactionRouteParams(...arguments);
-        const form = document.querySelector(FORM_SELECTOR);
-        if (form) {
-            params.billing_details = readBillingDetails(form);
+        try {
+            await this.waitFor(
+                rpc(section.dataset.route, {
+                    access_token: this.paymentContext.accessToken,
+                    amount: parseFloat(this.paymentContext.amount),
+                    billing_details: readBillingDetails(form),
+                })
+            );
+        } catch (error) {
+            if (error instanceof RPCError) {
+                this._displayErrorDialog(_t("Check the billing details"), error.data.message);
+                this._enableButton();
+                return;
+            }
+            return Promise.reject(error);
         }
-        return params;
+        return super._initiatePaymentFlow(...arguments);
     },
 
     /**
