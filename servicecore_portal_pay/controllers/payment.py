@@ -162,7 +162,8 @@ class PaymentPortal(payment.PaymentPortal):
 
     @staticmethod
     def _portal_pay_path_args(prefix=const.TRANSACTION_ROUTE):
-        """The ``currency_id`` and ``line_ids`` segments of the transaction route's URL."""
+        """The ``currency_id`` and ``line_ids`` segments of the transaction (or billing) route's
+        URL."""
         rest = request.httprequest.path[len(prefix) :]
         parts = [part for part in rest.split("/") if part]
         return dict(zip(("currency_id", "line_ids"), parts, strict=False))

@@ -111,13 +111,13 @@ class TestBillingTour(HttpCase):
             [
                 {
                     "amount": 250.0,
-                    "partner_name": "Billing Tour Payables, Oregon office",
+                    "partner_name": "Billing Tour Payables, Toronto office",
                     "partner_email": "payables@billing-tour.example.com",
-                    "partner_address": "88 Harbor Road Suite 5",
-                    "partner_city": "Portland",
-                    "partner_zip": "97201",
-                    "partner_state_id": self.env.ref("base.state_us_32").id,
-                    "partner_country_id": self.env.ref("base.us").id,
+                    "partner_address": "1 Front Street West Floor 3",
+                    "partner_city": "Toronto",
+                    "partner_zip": "M5J 2X5",
+                    "partner_state_id": self.env.ref("base.state_ca_on").id,
+                    "partner_country_id": self.env.ref("base.ca").id,
                 }
             ],
         )
@@ -133,6 +133,6 @@ class TestBillingTour(HttpCase):
             "//*[contains(@class, 'o_servicecore_portal_pay_billing_address')]"
         )
         shown = " ".join(block.text_content().split())
-        for expected in ("Oregon office", "88 Harbor Road Suite 5", "Portland", "97201"):
+        for expected in ("Toronto office", "1 Front Street West Floor 3", "Ontario", "Canada"):
             self.assertIn(expected, shown)
         self.assertNotIn("PO Box 77", shown)

@@ -2,8 +2,9 @@ import { registry } from "@web/core/registry";
 
 /**
  * Billing details on the payment step: the customer's invoice address is shown next to Odoo's
- * payment form; the payer corrects it for this payment (another street, city and state), pays
- * 250.00 with the Demo provider, and the confirmation shows the corrected address.
+ * payment form; the payer corrects it for this payment (another street, city, country and
+ * state: the states follow the country), pays 250.00 with the Demo provider, and the
+ * confirmation shows the corrected address.
  *
  * The Python test (test_billing_tour.py) opens /my/payment?amount=250 for a customer whose
  * invoice address is "Billing Tour Payables, PO Box 77, Boulder, Colorado".
@@ -32,17 +33,22 @@ registry.category("web_tour.tours").add("servicecore_portal_pay_billing_tour", {
         },
         {
             trigger: "#portal_pay_billing_name",
-            run: "edit Billing Tour Payables, Oregon office",
+            run: "edit Billing Tour Payables, Toronto office",
         },
-        { trigger: "#portal_pay_billing_street", run: "edit 88 Harbor Road" },
-        { trigger: "#portal_pay_billing_street2", run: "edit Suite 5" },
-        { trigger: "#portal_pay_billing_city", run: "edit Portland" },
-        { trigger: "#portal_pay_billing_zip", run: "edit 97201" },
+        { trigger: "#portal_pay_billing_street", run: "edit 1 Front Street West" },
+        { trigger: "#portal_pay_billing_street2", run: "edit Floor 3" },
+        { trigger: "#portal_pay_billing_city", run: "edit Toronto" },
+        { trigger: "#portal_pay_billing_zip", run: "edit M5J 2X5" },
         {
-            content: "Another state of the same country",
-            trigger: "#portal_pay_billing_state_id",
-            run: "selectByLabel Oregon",
+            content: "Another country: its states replace the former ones",
+            trigger: "#portal_pay_billing_country_id",
+            run: "selectByLabel Canada",
         },
+        {
+            trigger:
+                "#portal_pay_billing_state_id:has(option:contains('Ontario')):not(:has(option:contains('Colorado')))",
+        },
+        { trigger: "#portal_pay_billing_state_id", run: "selectByLabel Ontario" },
         {
             content: "Done editing",
             trigger: "#portal_pay_billing_done",
@@ -50,7 +56,7 @@ registry.category("web_tour.tours").add("servicecore_portal_pay_billing_tour", {
         },
         {
             content: "The summary shows the corrected address",
-            trigger: `${summary}:contains('Oregon office'):contains('88 Harbor Road'):contains('Portland'):contains('Oregon'):not(:contains('PO Box 77'))`,
+            trigger: `${summary}:contains('Toronto office'):contains('1 Front Street West'):contains('Toronto, Ontario M5J 2X5'):contains('Canada'):not(:contains('PO Box 77'))`,
         },
         {
             content: "Pay with the Demo provider",
@@ -65,7 +71,7 @@ registry.category("web_tour.tours").add("servicecore_portal_pay_billing_tour", {
         {
             content: "The confirmation shows the corrected billing address",
             trigger:
-                ".o_servicecore_portal_pay_billing_address:contains('Oregon office'):contains('88 Harbor Road Suite 5'):contains('Portland'):contains('97201')",
+                ".o_servicecore_portal_pay_billing_address:contains('Toronto office'):contains('1 Front Street West Floor 3'):contains('Toronto, Ontario M5J 2X5'):contains('Canada')",
             timeout: 30000,
         },
         {
