@@ -33,6 +33,7 @@
         "views/payment_transaction_views.xml",
         "views/portal_pay_receipt_templates.xml",
         "wizards/portal_pay_apply_wizard_views.xml",
+        "views/portal_billing_templates.xml",
     ],
     "demo": [
         "demo/portal_pay_demo.xml",

@@ -23,6 +23,23 @@ TRANSACTION_ROUTE_KEYS = frozenset(
     }
 )
 
+# The billing details of a payment form are posted to their own route first (the transaction
+# route keeps the standard parameters only), with the form's access token; they are kept for the
+# transaction the form creates.
+BILLING_ROUTE = "/my/payment/billing"
+BILLING_ROUTE_KEYS = frozenset({"access_token", "amount", "billing_details"})
+
+# The billing details a payer may correct for one payment, with their longest accepted length.
+BILLING_FIELD_SIZES = {
+    "name": 128,
+    "email": 254,
+    "phone": 32,
+    "street": 128,
+    "street2": 128,
+    "city": 64,
+    "zip": 20,
+}
+
 # Where the payment flow brings the customer back; the transaction id is appended.
 CONFIRMATION_ROUTE = "/my/payment/confirmation"
 # Where a payment form page asks, when the browser shows it again (Back), whether its form was

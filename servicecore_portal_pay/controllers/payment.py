@@ -1,15 +1,23 @@
 import logging
+import re
 
 from werkzeug.exceptions import Forbidden
 
 from odoo import Command
 from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.http import request, route
+from odoo.tools import email_normalize
 
 from odoo.addons.account_payment.controllers import payment
 from odoo.addons.servicecore_portal_pay import const
 
 _logger = logging.getLogger(__name__)
+
+# Billing details are one-line texts: no line breaks, tabs or other control characters.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# The session keeps the checked billing details of the last few payment forms, by form nonce.
+BILLING_SESSION_KEY = "portal_pay_billing"
+BILLING_SESSION_FORMS = 5
 
 
 class PaymentPortal(payment.PaymentPortal):
@@ -60,6 +68,7 @@ class PaymentPortal(payment.PaymentPortal):
         company, currency = account.company, account.currency
         if kwargs.get("is_validation"):
             raise ValidationError(request.env._("This form only takes payments."))
+        billing_values = self._portal_pay_form_billing(partner, nonce)
         # One form, one transaction: a form posted again (double click, resent request, replay)
         # gets the transaction it created, and is neither counted nor charged again.
         existing_sudo = self._portal_pay_form_transaction(nonce)
@@ -97,6 +106,9 @@ class PaymentPortal(payment.PaymentPortal):
             custom_create_values=create_values,
         )
         tx_sudo.landing_route = f"{const.CONFIRMATION_ROUTE}?tx_id={tx_sudo.id}"
+        # Stock copied the payer's details; before any provider reads them (a saved card was
+        # already charged with the details saved with it).
+        tx_sudo.write(billing_values)
         return tx_sudo._get_processing_values()
 
     @staticmethod
@@ -149,9 +161,10 @@ class PaymentPortal(payment.PaymentPortal):
             raise ConcurrencyError("payment form posted twice at once")
 
     @staticmethod
-    def _portal_pay_path_args():
-        """The ``currency_id`` and ``line_ids`` segments of the transaction route's URL."""
-        rest = request.httprequest.path[len(const.TRANSACTION_ROUTE) :]
+    def _portal_pay_path_args(prefix=const.TRANSACTION_ROUTE):
+        """The ``currency_id`` and ``line_ids`` segments of the transaction (or billing) route's
+        URL."""
+        rest = request.httprequest.path[len(prefix) :]
         parts = [part for part in rest.split("/") if part]
         return dict(zip(("currency_id", "line_ids"), parts, strict=False))
 
@@ -196,3 +209,163 @@ class PaymentPortal(payment.PaymentPortal):
         if method_id not in methods_sudo.ids:
             raise invalid
         return provider_sudo, method_id, None, flow
+
+    # === BILLING DETAILS === #
+
+    @route(
+        [
+            const.BILLING_ROUTE,
+            f"{const.BILLING_ROUTE}/<int:currency_id>",
+            f"{const.BILLING_ROUTE}/<int:currency_id>/<string:line_ids>",
+        ],
+        type="jsonrpc",
+        auth="user",
+    )
+    def portal_pay_billing(self, currency_id=None, line_ids=None, **kwargs):
+        """Keep the billing details of a Make a Payment form for the transaction it creates.
+
+        The page posts them here just before the transaction route (which takes the payment
+        form's standard parameters only), with the form's access token, amount, currency and
+        chosen items, checked like the transaction route checks them. The details are checked
+        one by one and kept in the session under the form's nonce. Nothing is created.
+
+        :return: True
+        :raise Forbidden: if the user may not pay on account
+        :raise ValidationError: with a message for the customer for anything else
+        """
+        path_args = self._portal_pay_path_args(const.BILLING_ROUTE)
+        for name, value in (("currency_id", currency_id), ("line_ids", line_ids)):
+            if value is not None and name not in path_args:
+                kwargs[name] = value
+        rejected = set(kwargs) - const.BILLING_ROUTE_KEYS
+        if rejected:
+            raise ValidationError(
+                request.env._("Unexpected parameters: %(keys)s", keys=", ".join(sorted(rejected)))
+            )
+        Request = request.env["portal.pay.request"]
+        pay_request = Request._check(
+            request.env.user.partner_id,
+            request.env.company,
+            path_args.get("currency_id"),
+            path_args.get("line_ids"),
+        )
+        if pay_request is None:
+            raise Forbidden()
+        pay_request = Request._with_amount(pay_request, kwargs.get("amount"))
+        nonce = Request._check_access_token(pay_request, kwargs.get("access_token"))
+        billing_values = self._portal_pay_check_billing(
+            pay_request.partner, kwargs.get("billing_details")
+        )
+        forms = dict(request.session.get(BILLING_SESSION_KEY) or {})
+        forms.pop(nonce, None)
+        kept = list(forms.items())[-(BILLING_SESSION_FORMS - 1) :]
+        request.session[BILLING_SESSION_KEY] = dict(kept, **{nonce: billing_values})
+        return True
+
+    def _portal_pay_form_billing(self, partner, nonce):
+        """The billing fields of the transaction of the form ``nonce``: the details the page
+        kept for it (`portal_pay_billing`), else the customer's invoice address."""
+        kept = (request.session.get(BILLING_SESSION_KEY) or {}).get(nonce)
+        return kept or self._portal_pay_check_billing(partner, None)
+
+    def _portal_pay_check_billing(self, partner, billing):
+        """The billing details that go with the payment, checked one by one.
+
+        They start from the customer's invoice address; the payer may correct them for this
+        payment only (no contact is changed). Without them (None) the invoice address goes
+        with the payment unchanged.
+
+        :param res.partner partner: the payer
+        :param dict billing: what the page posts: ``name``, ``email``, ``phone``, ``street``,
+            ``street2``, ``city``, ``zip`` (texts), ``state_id``, ``country_id`` (ids)
+        :return: the billing fields of the transaction
+        :rtype: dict
+        :raise ValidationError: naming the first detail that cannot be accepted
+        """
+        env = request.env
+        Transaction = env["payment.transaction"]
+        if billing is None:
+            return Transaction._portal_pay_billing_values(
+                Transaction._portal_pay_billing_defaults(partner)
+            )
+        if not isinstance(billing, dict):
+            raise ValidationError(
+                env._("The billing details could not be read. Reload the page and try again.")
+            )
+        unknown = set(billing) - set(const.BILLING_FIELD_SIZES) - {"state_id", "country_id"}
+        if unknown:
+            raise ValidationError(
+                env._("Unexpected billing details: %(keys)s", keys=", ".join(sorted(unknown)))
+            )
+        labels = {
+            "name": env._("name"),
+            "email": env._("email"),
+            "phone": env._("phone"),
+            "street": env._("street"),
+            "street2": env._("second street line"),
+            "city": env._("city"),
+            "zip": env._("ZIP code"),
+        }
+        checked = {}
+        for key, size in const.BILLING_FIELD_SIZES.items():
+            value = billing.get(key) or ""
+            if not isinstance(value, str):
+                raise ValidationError(
+                    env._("The billing %(field)s must be text.", field=labels[key])
+                )
+            value = value.strip()
+            if CONTROL_CHARACTERS.search(value):
+                raise ValidationError(
+                    env._("The billing %(field)s must fit on one line.", field=labels[key])
+                )
+            if len(value) > size:
+                raise ValidationError(
+                    env._(
+                        "The billing %(field)s is too long: at most %(size)s characters.",
+                        field=labels[key],
+                        size=size,
+                    )
+                )
+            checked[key] = value
+        if not checked["name"]:
+            raise ValidationError(env._("Enter the billing name."))
+        if checked["email"]:
+            checked["email"] = email_normalize(checked["email"])
+            if not checked["email"]:
+                raise ValidationError(
+                    env._("Enter one valid billing email address, such as name@example.com.")
+                )
+        country = self._portal_pay_billing_record(
+            "res.country",
+            billing.get("country_id"),
+            env._("Choose the billing country from the list."),
+        )
+        state = self._portal_pay_billing_record(
+            "res.country.state",
+            billing.get("state_id"),
+            env._("Choose the billing state from the list."),
+        )
+        if state and not country:
+            raise ValidationError(
+                env._("Choose the billing country of the state %(state)s.", state=state.name)
+            )
+        if state and state.country_id != country:
+            raise ValidationError(
+                env._("Choose a billing state of %(country)s.", country=country.name)
+            )
+        return Transaction._portal_pay_billing_values(dict(checked, state=state, country=country))
+
+    def _portal_pay_billing_record(self, model, value, message):
+        """The country or state of the billing details (none if left empty).
+
+        :raise ValidationError: with ``message`` if ``value`` is not the id of one
+        """
+        if value in (None, False, ""):
+            return request.env[model]
+        record_id = None if isinstance(value, bool) else self._cast_as_int(value)
+        if not record_id or not 0 < record_id < 2**31:  # ids are PostgreSQL integers
+            raise ValidationError(message)
+        record = request.env[model].sudo().browse(record_id).exists()
+        if not record:
+            raise ValidationError(message)
+        return record

@@ -186,6 +186,11 @@ class PortalAccount(portal.PortalAccount):
                 report=availability_report,
             )
         )
+        # Stripe's Payment Element starts from the payment's billing details, not the payer's.
+        billing = request.env["payment.transaction"]._portal_pay_billing_defaults(partner)
+        payment_methods_sudo = payment_methods_sudo.with_context(
+            portal_pay_billing_details=request.env["portal.pay.stripe"]._billing_details(billing)
+        )
         tokens_sudo = (
             request.env["payment.token"]
             .sudo()
@@ -209,6 +214,24 @@ class PortalAccount(portal.PortalAccount):
             "landing_route": const.CONFIRMATION_ROUTE,
             "access_token": request.env["portal.pay.request"]._access_token(pay_request),
             "reference_prefix": const.REFERENCE_PREFIX,
+            **self._portal_pay_billing_form_values(billing, account, amount),
+        }
+
+    def _portal_pay_billing_form_values(self, billing, account, amount):
+        """The billing details shown (and editable) next to the payment form, the route that
+        keeps them for the payment, and the label of the form's button, which names the
+        amount."""
+        transaction_route = self._portal_pay_transaction_route(account)
+        return {
+            "portal_pay_billing": billing,
+            "portal_pay_billing_route": const.BILLING_ROUTE
+            + transaction_route[len(const.TRANSACTION_ROUTE) :],
+            "portal_pay_countries": request.env["res.country"].sudo().search([]),
+            "portal_pay_states": billing["country"].sudo().state_ids,
+            "portal_pay_billing_sizes": const.BILLING_FIELD_SIZES,
+            "submit_button_label": request.env._(
+                "Pay %(amount)s", amount=account.currency.format(float(amount))
+            ),
         }
 
     @staticmethod

@@ -1,3 +1,4 @@
+import json
 import logging
 import time
 
@@ -14,6 +15,18 @@ _logger = logging.getLogger(__name__)
 
 class PaymentProvider(models.Model):
     _inherit = "payment.provider"
+
+    # === BUSINESS METHODS - STRIPE INLINE FORM === #
+
+    def _stripe_get_inline_form_values(self, *args, **kwargs):
+        """Override of `payment_stripe` to start Stripe's Payment Element from the billing
+        details of a Make a Payment payment (the customer's invoice address, given by the page in
+        the context) instead of the payer's own details."""
+        values = super()._stripe_get_inline_form_values(*args, **kwargs)
+        billing_details = self.env.context.get("portal_pay_billing_details")
+        if billing_details is None:
+            return values
+        return json.dumps({**json.loads(values), "billing_details": billing_details})
 
     # === BUSINESS METHODS - STRIPE WEBHOOK === #
 

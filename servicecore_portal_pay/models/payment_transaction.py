@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models, modules
 
+from odoo.addons.payment import utils as payment_utils
 from odoo.addons.servicecore_portal_pay import const
 from odoo.addons.servicecore_portal_pay.rules import amounts, status
 
@@ -348,6 +349,64 @@ class PaymentTransaction(models.Model):
                 "Portal transaction %s confirmed without a posted payment", tx.reference
             )
         return txs
+
+    # === BUSINESS METHODS - BILLING DETAILS === #
+
+    @api.model
+    def _portal_pay_billing_defaults(self, contact):
+        """The billing details a payment of ``contact`` starts from: the customer's invoice
+        address (its commercial partner's ``address_get(['invoice'])``), not the payer's own.
+
+        An account payment keeps them, as the payer corrected them for the payment, in stock's
+        ``partner_*`` fields, which every provider reads as the payment's billing address.
+
+        :return: ``name``, ``email``, ``phone``, ``street``, ``street2``, ``city``, ``zip``
+            (texts), ``state`` and ``country`` (records)
+        :rtype: dict
+        """
+        commercial = contact.commercial_partner_id.sudo()
+        address = commercial.browse(commercial.address_get(["invoice"])["invoice"])
+        return {
+            "name": address.name or commercial.name or "",
+            "email": address.email or "",
+            "phone": address.phone or "",
+            "street": address.street or "",
+            "street2": address.street2 or "",
+            "city": address.city or "",
+            "zip": address.zip or "",
+            "state": address.state_id,
+            "country": address.country_id,
+        }
+
+    @api.model
+    def _portal_pay_billing_values(self, billing):
+        """The transaction fields of checked billing details (as `_portal_pay_billing_defaults`)."""
+        return {
+            "partner_name": billing["name"],
+            "partner_email": billing["email"] or False,
+            "partner_phone": billing["phone"] or False,
+            "partner_address": payment_utils.format_partner_address(
+                billing["street"], billing["street2"]
+            ),
+            "partner_city": billing["city"] or False,
+            "partner_zip": billing["zip"] or False,
+            "partner_state_id": billing["state"].id,
+            "partner_country_id": billing["country"].id,
+        }
+
+    def _get_specific_processing_values(self, processing_values):
+        """Override of `payment_stripe` to give Stripe.js the billing details of a card payment
+        on account: the page passes them when it confirms the PaymentIntent
+        (``payment_method_data``), so the card's PaymentMethod carries the details the server
+        checked. A saved card is charged off session with the details saved with it."""
+        values = super()._get_specific_processing_values(processing_values)
+        if (
+            self.portal_pay_account
+            and self.provider_code == "stripe"
+            and self.operation == "online_direct"
+        ):
+            values["billing_details"] = self.env["portal.pay.stripe"]._tx_billing_details(self)
+        return values
 
     # === BUSINESS METHODS - STRIPE === #
 

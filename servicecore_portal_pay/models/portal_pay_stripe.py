@@ -164,3 +164,43 @@ class PortalPayStripe(models.AbstractModel):
         _logger.info("Recovered transaction %s from Stripe: %s", tx.reference, tx.state)
         if tx.state in ("done", "cancel", "error") and not tx.is_post_processed:
             tx._post_process()
+
+    @api.model
+    def _billing_details(self, billing):
+        """Billing details in the shape of Stripe's PaymentMethods API (``billing_details``),
+        without the empty ones.
+
+        :param dict billing: as `payment.transaction._portal_pay_billing_defaults` gives them
+        """
+        address = {
+            "line1": billing["street"],
+            "line2": billing["street2"],
+            "city": billing["city"],
+            "state": billing["state"].code,
+            "country": billing["country"].code,
+            "postal_code": billing["zip"],
+        }
+        details = {
+            "name": billing["name"],
+            "email": billing["email"],
+            "phone": billing["phone"],
+            "address": {key: value for key, value in address.items() if value},
+        }
+        return {key: value for key, value in details.items() if value}
+
+    @api.model
+    def _tx_billing_details(self, tx):
+        """The billing details ``tx`` went with, in Stripe's shape (its street lines as one)."""
+        return self._billing_details(
+            {
+                "name": tx.partner_name or "",
+                "email": tx.partner_email or "",
+                "phone": tx.partner_phone or "",
+                "street": tx.partner_address or "",
+                "street2": "",
+                "city": tx.partner_city or "",
+                "zip": tx.partner_zip or "",
+                "state": tx.partner_state_id,
+                "country": tx.partner_country_id,
+            }
+        )

@@ -12,6 +12,7 @@ from . import test_backend_wording
 from . import test_backend_receipt
 from . import test_backend_refund
 from . import test_portal_beyond
+from . import test_portal_billing
 from . import test_portal_controller
 from . import test_portal_permission
 from . import test_query_counts

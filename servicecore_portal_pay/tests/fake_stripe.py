@@ -25,6 +25,13 @@ responses, PaymentIntents, PaymentMethods, Charges, Refunds, Events):
   ``Stripe-Version`` and in the webhook endpoint it creates), the ``charges`` list.
 - **Amounts** are in the currency's smallest unit; zero-decimal currencies (JPY) have none,
   and three-decimal ones (BHD, JOD, KWD, OMR, TND) must end in 0.
+- **Confirming** a PaymentIntent from the browser (what Stripe.js posts for
+  ``stripe.confirmPayment``: ``POST payment_intents/{id}/confirm`` with its ``client_secret``)
+  with ``payment_method_data`` creates the PaymentMethod from it; its ``billing_details`` take
+  only the keys of the PaymentMethods API (``name``, ``email``, ``phone``, ``address`` with
+  ``line1``, ``line2``, ``city``, ``state``, ``postal_code``, ``country``), any other parameter
+  is a ``400`` "Received unknown parameter". A PaymentMethod's ``billing_details`` lists every
+  key, ``null`` when not given.
 - **Cancelling** a PaymentIntent (``POST payment_intents/{id}/cancel``) is allowed in the
   statuses Stripe lists, and a cancelled or succeeded one takes no further card. A declined card
   is a failed Charge named in ``last_payment_error.charge``.
@@ -64,6 +71,9 @@ CANCELABLE_STATUSES = (
     "processing",
 )
 FINAL_STATUSES = ("succeeded", "canceled")
+# PaymentMethods API: the billing_details hash.
+BILLING_KEYS = ("name", "email", "phone")
+ADDRESS_KEYS = ("line1", "line2", "city", "state", "postal_code", "country")
 
 
 @dataclass
@@ -135,13 +145,21 @@ class FakeStripe:
         """Make the next confirmation of a PaymentIntent (saved card) fail with ``message``."""
         self.decline = message
 
-    def add_payment_method(self, customer=None, brand="visa", last4="4242", pm_id=None):
+    def add_payment_method(
+        self, customer=None, brand="visa", last4="4242", pm_id=None, billing_details=None
+    ):
         """A card PaymentMethod, as Stripe.js creates it (attached to ``customer`` if given)."""
         pm_id = pm_id or self._id("pm")
+        billing_details = billing_details or {}
+        address = billing_details.get("address") or {}
         self.payment_methods[pm_id] = {
             "id": pm_id,
             "object": "payment_method",
             "type": "card",
+            "billing_details": {
+                **{key: billing_details.get(key) for key in BILLING_KEYS},
+                "address": {key: address.get(key) for key in ADDRESS_KEYS},
+            },
             "card": {
                 "brand": brand,
                 "last4": last4,
@@ -154,6 +172,18 @@ class FakeStripe:
             "livemode": False,
         }
         return pm_id
+
+    def post_from_browser(self, path, params):
+        """A request Stripe.js sends from the customer's browser (with the publishable key),
+        through the same transport as Odoo's; returns ``(status, body)``."""
+        prepared = requests.Request(
+            "POST",
+            f"https://{API_HOST}/v1/{path}",
+            data=params,
+            headers={"Authorization": "Bearer pk_test_portal_pay_fake"},
+        ).prepare()
+        response = self(prepared)
+        return response.status_code, response.json()
 
     def settle(self, intent_id, status="succeeded", error_message=None, payment_method=None):
         """What Stripe.js and the card network do: move a PaymentIntent to ``status``.
@@ -373,6 +403,8 @@ class FakeStripe:
             return self._create_intent(call)
         if len(parts) == 3 and parts[2] == "cancel":
             return self._cancel(parts[1], call)
+        if len(parts) == 3 and parts[2] == "confirm":
+            return self._confirm_from_browser(parts[1], call)
         return _error(404, "invalid_request_error", f"No such resource: '{call.path}'")
 
     def _create_intent(self, call):
@@ -438,6 +470,45 @@ class FakeStripe:
             next_action=None,
         )
         return 200, self._render(intent, expand=call.expand)
+
+    def _confirm_from_browser(self, intent_id, call):
+        """POST /v1/payment_intents/{id}/confirm from Stripe.js: the client secret proves the
+        PaymentIntent, ``payment_method_data`` becomes its new PaymentMethod."""
+        intent = self.intents.get(intent_id)
+        if not intent or call.params.get("client_secret") != intent["client_secret"]:
+            return _error(
+                404,
+                "invalid_request_error",
+                f"No such payment_intent: '{intent_id}'",
+                code="resource_missing",
+            )
+        prefix = "payment_method_data[billing_details]"
+        billing_details, allowed = {}, {"client_secret", "return_url", "payment_method_data[type]"}
+        allowed |= {f"{prefix}[{key}]" for key in BILLING_KEYS}
+        allowed |= {f"{prefix}[address][{key}]" for key in ADDRESS_KEYS}
+        for key, value in call.params.items():
+            if key not in allowed:
+                return _error(
+                    400,
+                    "invalid_request_error",
+                    f"Received unknown parameter: {key}",
+                    param=key,
+                    code="parameter_unknown",
+                )
+            if key.startswith(f"{prefix}[address]"):
+                billing_details.setdefault("address", {})[key.rsplit("[", 1)[1][:-1]] = value
+            elif key.startswith(prefix):
+                billing_details[key.rsplit("[", 1)[1][:-1]] = value
+        if call.params.get("payment_method_data[type]") != "card":
+            return _error(
+                400,
+                "invalid_request_error",
+                "Missing required param: payment_method_data[type].",
+                param="payment_method_data[type]",
+                code="parameter_missing",
+            )
+        intent["payment_method"] = self.add_payment_method(billing_details=billing_details)
+        return self._confirm(intent_id, call)
 
     def _confirm(self, intent_id, call):
         intent = self.intents[intent_id]
