@@ -71,7 +71,8 @@ def ledger(system):
             conn.rollback()
         spanning, first_allocation, second_allocation = _spanning_payment(conn)
         credit_allocation, _credit_note = _credit_allocation(conn)
-        # Two done transactions of the same customer and currency, each with one payment.
+        # Two done transactions of the same customer and currency, each with one payment, in
+        # the company's currency: moving one to the second currency must be a change.
         tx, payment, other_tx, other_payment = _one(
             conn,
             "SELECT t.id, t.payment_id, o.id, o.payment_id FROM payment_transaction t"
@@ -81,7 +82,9 @@ def ledger(system):
             "  AND t.state = 'done' AND o.state = 'done'"
             "  AND 1 = (SELECT count(*) FROM account_payment WHERE payment_transaction_id = t.id)"
             "  AND 1 = (SELECT count(*) FROM account_payment WHERE payment_transaction_id = o.id)"
+            "  AND t.currency_id <> %s"
             " ORDER BY t.id, o.id LIMIT 1",
+            [system.seed["second_currency_id"]],
         )
         ids = {
             "tx": tx,

@@ -1,20 +1,16 @@
 import logging
-import re
 
 from werkzeug.exceptions import Forbidden
 
 from odoo import Command
 from odoo.exceptions import ConcurrencyError, ValidationError
 from odoo.http import request, route
-from odoo.tools import email_normalize
 
 from odoo.addons.account_payment.controllers import payment
 from odoo.addons.servicecore_portal_pay import const
 
 _logger = logging.getLogger(__name__)
 
-# Billing details are one-line texts: no line breaks, tabs or other control characters.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # The session keeps the checked billing details of the last few payment forms, by form nonce.
 BILLING_SESSION_KEY = "portal_pay_billing"
 BILLING_SESSION_FORMS = 5
@@ -253,7 +249,7 @@ class PaymentPortal(payment.PaymentPortal):
             raise Forbidden()
         pay_request = Request._with_amount(pay_request, kwargs.get("amount"))
         nonce = Request._check_access_token(pay_request, kwargs.get("access_token"))
-        billing_values = self._portal_pay_check_billing(
+        billing_values = request.env["portal.pay.billing"]._check(
             pay_request.partner, kwargs.get("billing_details")
         )
         forms = dict(request.session.get(BILLING_SESSION_KEY) or {})
@@ -266,106 +262,4 @@ class PaymentPortal(payment.PaymentPortal):
         """The billing fields of the transaction of the form ``nonce``: the details the page
         kept for it (`portal_pay_billing`), else the customer's invoice address."""
         kept = (request.session.get(BILLING_SESSION_KEY) or {}).get(nonce)
-        return kept or self._portal_pay_check_billing(partner, None)
-
-    def _portal_pay_check_billing(self, partner, billing):
-        """The billing details that go with the payment, checked one by one.
-
-        They start from the customer's invoice address; the payer may correct them for this
-        payment only (no contact is changed). Without them (None) the invoice address goes
-        with the payment unchanged.
-
-        :param res.partner partner: the payer
-        :param dict billing: what the page posts: ``name``, ``email``, ``phone``, ``street``,
-            ``street2``, ``city``, ``zip`` (texts), ``state_id``, ``country_id`` (ids)
-        :return: the billing fields of the transaction
-        :rtype: dict
-        :raise ValidationError: naming the first detail that cannot be accepted
-        """
-        env = request.env
-        Transaction = env["payment.transaction"]
-        if billing is None:
-            return Transaction._portal_pay_billing_values(
-                Transaction._portal_pay_billing_defaults(partner)
-            )
-        if not isinstance(billing, dict):
-            raise ValidationError(
-                env._("The billing details could not be read. Reload the page and try again.")
-            )
-        unknown = set(billing) - set(const.BILLING_FIELD_SIZES) - {"state_id", "country_id"}
-        if unknown:
-            raise ValidationError(
-                env._("Unexpected billing details: %(keys)s", keys=", ".join(sorted(unknown)))
-            )
-        labels = {
-            "name": env._("name"),
-            "email": env._("email"),
-            "phone": env._("phone"),
-            "street": env._("street"),
-            "street2": env._("second street line"),
-            "city": env._("city"),
-            "zip": env._("ZIP code"),
-        }
-        checked = {}
-        for key, size in const.BILLING_FIELD_SIZES.items():
-            value = billing.get(key) or ""
-            if not isinstance(value, str):
-                raise ValidationError(
-                    env._("The billing %(field)s must be text.", field=labels[key])
-                )
-            value = value.strip()
-            if CONTROL_CHARACTERS.search(value):
-                raise ValidationError(
-                    env._("The billing %(field)s must fit on one line.", field=labels[key])
-                )
-            if len(value) > size:
-                raise ValidationError(
-                    env._(
-                        "The billing %(field)s is too long: at most %(size)s characters.",
-                        field=labels[key],
-                        size=size,
-                    )
-                )
-            checked[key] = value
-        if not checked["name"]:
-            raise ValidationError(env._("Enter the billing name."))
-        if checked["email"]:
-            checked["email"] = email_normalize(checked["email"])
-            if not checked["email"]:
-                raise ValidationError(
-                    env._("Enter one valid billing email address, such as name@example.com.")
-                )
-        country = self._portal_pay_billing_record(
-            "res.country",
-            billing.get("country_id"),
-            env._("Choose the billing country from the list."),
-        )
-        state = self._portal_pay_billing_record(
-            "res.country.state",
-            billing.get("state_id"),
-            env._("Choose the billing state from the list."),
-        )
-        if state and not country:
-            raise ValidationError(
-                env._("Choose the billing country of the state %(state)s.", state=state.name)
-            )
-        if state and state.country_id != country:
-            raise ValidationError(
-                env._("Choose a billing state of %(country)s.", country=country.name)
-            )
-        return Transaction._portal_pay_billing_values(dict(checked, state=state, country=country))
-
-    def _portal_pay_billing_record(self, model, value, message):
-        """The country or state of the billing details (none if left empty).
-
-        :raise ValidationError: with ``message`` if ``value`` is not the id of one
-        """
-        if value in (None, False, ""):
-            return request.env[model]
-        record_id = None if isinstance(value, bool) else self._cast_as_int(value)
-        if not record_id or not 0 < record_id < 2**31:  # ids are PostgreSQL integers
-            raise ValidationError(message)
-        record = request.env[model].sudo().browse(record_id).exists()
-        if not record:
-            raise ValidationError(message)
-        return record
+        return kept or request.env["portal.pay.billing"]._check(partner, None)

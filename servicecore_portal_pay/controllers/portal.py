@@ -187,7 +187,7 @@ class PortalAccount(portal.PortalAccount):
             )
         )
         # Stripe's Payment Element starts from the payment's billing details, not the payer's.
-        billing = request.env["payment.transaction"]._portal_pay_billing_defaults(partner)
+        billing = request.env["portal.pay.billing"]._defaults(partner)
         payment_methods_sudo = payment_methods_sudo.with_context(
             portal_pay_billing_details=request.env["portal.pay.stripe"]._billing_details(billing)
         )

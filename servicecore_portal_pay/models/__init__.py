@@ -6,6 +6,7 @@ from . import payment_transaction
 from . import portal_pay_account
 from . import portal_pay_allocation
 from . import portal_pay_attempt
+from . import portal_pay_billing
 from . import portal_pay_booking
 from . import portal_pay_engine
 from . import portal_pay_permission

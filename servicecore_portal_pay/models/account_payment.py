@@ -140,7 +140,9 @@ class AccountPayment(models.Model):
         for payment in self:
             tx = payment.payment_transaction_id.sudo()
             payment.portal_pay_receipt_method = (
-                tx._portal_pay_method_label() if tx else payment.payment_method_line_id.name
+                self.env["portal.pay.receipt"]._method_label(tx)
+                if tx
+                else payment.payment_method_line_id.name
             )
             payment.portal_pay_receipt_time = self.env["portal.pay.receipt"]._time(
                 payment, tx.last_state_change or payment.create_date
@@ -403,10 +405,12 @@ class AccountPayment(models.Model):
                 # receipt (and its email) is rolled back with the mark, and sent on the next run.
                 _logger.info("Receipt of %s postponed: the payment changed", payment.name)
                 continue
-            if in_cron:  # a failure later in the batch must not resend this one
-                self.env["ir.cron"]._commit_progress(
-                    processed=1, remaining=len(payments) - index - 1
-                )
+            # Committed one by one: a failure later in the batch must not resend this one. A
+            # run stops when its time is up (PDFs take seconds each); Odoo runs the rest next.
+            if in_cron and not self.env["ir.cron"]._commit_progress(
+                processed=1, remaining=len(payments) - index - 1
+            ):
+                break
 
     def _portal_pay_receipt_filename(self):
         self.ensure_one()

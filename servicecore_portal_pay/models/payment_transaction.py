@@ -3,16 +3,10 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models, modules
 
-from odoo.addons.payment import utils as payment_utils
 from odoo.addons.servicecore_portal_pay import const
 from odoo.addons.servicecore_portal_pay.rules import amounts, status
 
 _logger = logging.getLogger(__name__)
-
-
-def _last4(payment_details):
-    """The last four digits of a card as a provider or a saved card shows it ("•••• 4242")."""
-    return "".join(filter(str.isdigit, payment_details or ""))[-4:]
 
 
 class PaymentTransaction(models.Model):
@@ -120,42 +114,14 @@ class PaymentTransaction(models.Model):
     def _apply_updates(self, payment_data):
         """Override of `payment` to keep the card an account payment was made with, as the
         provider reports it, for the confirmation and the receipt."""
-        super()._apply_updates(payment_data)
+        result = super()._apply_updates(payment_data)
         if (
-            not self.portal_pay_account
-            or self.operation in ("validation", "refund")
-            or self.state not in ("authorized", "done")
+            self.portal_pay_account
+            and self.operation not in ("validation", "refund")
+            and self.state in ("authorized", "done")  # a declined card is not the card that paid
         ):
-            return  # a declined card is not the card that paid
-        if self.provider_code == "stripe":
-            brand, last4 = self.env["portal.pay.stripe"]._card(payment_data)
-        elif self.provider_code == "demo":  # what the customer typed as the card
-            brand, last4 = None, _last4(payment_data.get("payment_details"))
-        else:
-            return
-        if last4:
-            self.portal_pay_card_brand, self.portal_pay_card_last4 = brand, last4
-
-    def _portal_pay_method_label(self):
-        """The payment method as the receipt names it: "VISA ending in 4242", or the method's
-        name when no card digits are known.
-
-        A saved card shows the digits stored on it; otherwise what the provider reported.
-        """
-        self.ensure_one()
-        method = self.payment_method_id
-        if self.portal_pay_card_brand:
-            method = (
-                self.env["payment.method"]
-                .sudo()
-                .with_context(active_test=False)
-                .search([("code", "=", self.portal_pay_card_brand)], limit=1)
-            ) or method
-        name = method.name or self.portal_pay_card_brand or ""
-        last4 = _last4(self.token_id.payment_details) or self.portal_pay_card_last4
-        if not last4:
-            return name
-        return self.env._("%(method)s ending in %(last4)s", method=name, last4=last4)
+            self.env["portal.pay.receipt"]._keep_card(self, payment_data)
+        return result
 
     # === BUSINESS METHODS - POST-PROCESSING === #
 
@@ -351,48 +317,6 @@ class PaymentTransaction(models.Model):
         return txs
 
     # === BUSINESS METHODS - BILLING DETAILS === #
-
-    @api.model
-    def _portal_pay_billing_defaults(self, contact):
-        """The billing details a payment of ``contact`` starts from: the customer's invoice
-        address (its commercial partner's ``address_get(['invoice'])``), not the payer's own.
-
-        An account payment keeps them, as the payer corrected them for the payment, in stock's
-        ``partner_*`` fields, which every provider reads as the payment's billing address.
-
-        :return: ``name``, ``email``, ``phone``, ``street``, ``street2``, ``city``, ``zip``
-            (texts), ``state`` and ``country`` (records)
-        :rtype: dict
-        """
-        commercial = contact.commercial_partner_id.sudo()
-        address = commercial.browse(commercial.address_get(["invoice"])["invoice"])
-        return {
-            "name": address.name or commercial.name or "",
-            "email": address.email or "",
-            "phone": address.phone or "",
-            "street": address.street or "",
-            "street2": address.street2 or "",
-            "city": address.city or "",
-            "zip": address.zip or "",
-            "state": address.state_id,
-            "country": address.country_id,
-        }
-
-    @api.model
-    def _portal_pay_billing_values(self, billing):
-        """The transaction fields of checked billing details (as `_portal_pay_billing_defaults`)."""
-        return {
-            "partner_name": billing["name"],
-            "partner_email": billing["email"] or False,
-            "partner_phone": billing["phone"] or False,
-            "partner_address": payment_utils.format_partner_address(
-                billing["street"], billing["street2"]
-            ),
-            "partner_city": billing["city"] or False,
-            "partner_zip": billing["zip"] or False,
-            "partner_state_id": billing["state"].id,
-            "partner_country_id": billing["country"].id,
-        }
 
     def _get_specific_processing_values(self, processing_values):
         """Override of `payment_stripe` to give Stripe.js the billing details of a card payment

@@ -13,6 +13,11 @@ from odoo.addons.servicecore_portal_pay import const
 _logger = logging.getLogger(__name__)
 
 
+def _last4(payment_details):
+    """The last four digits of a card as a provider or a saved card shows it ("•••• 4242")."""
+    return "".join(filter(str.isdigit, payment_details or ""))[-4:]
+
+
 class PortalPayReceipt(models.AbstractModel):
     """The receipt of a portal payment: emailed to the payer after the payment commits, and
     downloaded from the portal (rendered once, stored, served again from storage)."""
@@ -189,3 +194,38 @@ class PortalPayReceipt(models.AbstractModel):
         except UserError as error:  # e.g. wkhtmltopdf is not installed
             _logger.warning("Portal payment %s: no PDF receipt (%s)", payment.name, error)
             return self.env["ir.attachment"]
+
+    # === THE CARD THAT PAID === #
+
+    @api.model
+    def _keep_card(self, tx, payment_data):
+        """Store on ``tx`` the card the provider reports it was paid with."""
+        if tx.provider_code == "stripe":
+            brand, last4 = self.env["portal.pay.stripe"]._card(payment_data)
+        elif tx.provider_code == "demo":  # what the customer typed as the card
+            brand, last4 = None, _last4(payment_data.get("payment_details"))
+        else:
+            return
+        if last4:
+            tx.portal_pay_card_brand, tx.portal_pay_card_last4 = brand, last4
+
+    @api.model
+    def _method_label(self, tx):
+        """The payment method as the receipt names it: "VISA ending in 4242", or the method's
+        name when no card digits are known.
+
+        A saved card shows the digits stored on it; otherwise what the provider reported.
+        """
+        method = tx.payment_method_id
+        if tx.portal_pay_card_brand:
+            method = (
+                self.env["payment.method"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("code", "=", tx.portal_pay_card_brand)], limit=1)
+            ) or method
+        name = method.name or tx.portal_pay_card_brand or ""
+        last4 = _last4(tx.token_id.payment_details) or tx.portal_pay_card_last4
+        if not last4:
+            return name
+        return self.env._("%(method)s ending in %(last4)s", method=name, last4=last4)

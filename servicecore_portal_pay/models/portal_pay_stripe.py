@@ -170,7 +170,7 @@ class PortalPayStripe(models.AbstractModel):
         """Billing details in the shape of Stripe's PaymentMethods API (``billing_details``),
         without the empty ones.
 
-        :param dict billing: as `payment.transaction._portal_pay_billing_defaults` gives them
+        :param dict billing: as `portal.pay.billing._defaults` gives them
         """
         address = {
             "line1": billing["street"],
