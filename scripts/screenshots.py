@@ -6,8 +6,10 @@ Start the demo server first (`make run`, or `scripts/run.sh` in the background),
 
 It logs in as the demo customer `dana`, types an amount on Make a Payment so the live preview
 shows, continues to Odoo's payment form, pays with the Demo provider and captures the
-confirmation; last, it logs in as `sam` (who may not pay) for the page that says who pays.
-Each run makes one real (demo) payment in the demo database.
+confirmation; then a payment that fails (with "Try again") and one left pending, the payment
+history on a phone and the receipt (as `admin`, its HTML rendering); last, it logs in as `sam`
+(who may not pay) for the page that says who pays. Each run makes real (demo) payments in the
+demo database.
 
 Chromium is driven through the DevTools protocol with `websocket-client` (already needed by
 Odoo's browser tours), so nothing else is installed.
@@ -162,6 +164,63 @@ def type_amount(browser, amount):
     browser.wait_for("document.querySelector('#portal_pay_preview').textContent.includes('Pays')")
 
 
+def pay_with_demo(browser, url, amount, state):
+    """Make a Payment of ``amount`` with the Demo provider answering ``state``; wait for the
+    page the payment leads to."""
+    browser.goto(f"{url}/my/payment?amount={amount}", "!!document.querySelector('#o_payment_form')")
+    browser.evaluate(
+        f"""(() => {{
+            const input = document.querySelector('input[name=customer_input]');
+            input.value = '4242 4242 4242 4242';
+            input.dispatchEvent(new Event('input', {{bubbles: true}}));
+            const state = document.querySelector('#simulated_payment_state');
+            state.value = {json.dumps(state)};
+            state.dispatchEvent(new Event('change', {{bubbles: true}}));
+            document.querySelector('button[name=o_payment_submit_button]').click();
+        }})()"""
+    )
+    browser.wait_for(
+        "!!document.querySelector('.o_servicecore_portal_pay_state, "
+        ".o_servicecore_portal_pay_confirmation .o_servicecore_portal_pay_plan_row')",
+        timeout=90,
+    )
+
+
+def failed_pending_and_phone_history(browser, url, out):
+    """A payment that fails (what happened, nothing charged, Try again), one left pending (what
+    happens next, when, where to watch it), then the payment history 360 px wide."""
+    pay_with_demo(browser, url, "150.00", "error")
+    browser.screenshot(out / "payment-failed.png")
+    pay_with_demo(browser, url, "100.00", "pending")
+    browser.wait_for("!!document.querySelector('.o_servicecore_portal_pay_state_delay')")
+    browser.screenshot(out / "payment-pending.png")
+    browser.viewport(MOBILE)
+    browser.goto(f"{url}/my/payments", "!!document.querySelector('table')")
+    browser.screenshot(out / "payment-history-mobile.png")
+    browser.viewport(DESKTOP)
+
+
+def receipt(browser, url, out):
+    """The receipt of dana's last payment, as its report renders it (HTML: the PDF's source)."""
+    browser.goto(f"{url}/web/session/logout", "!!document.body")
+    login(browser, url, "admin", "admin")
+    payment_id = browser.evaluate(
+        f"""fetch({json.dumps(url + "/web/dataset/call_kw")}, {{
+            method: 'POST', headers: {{'Content-Type': 'application/json'}},
+            body: JSON.stringify({{jsonrpc: '2.0', method: 'call', params: {{
+                model: 'account.payment', method: 'search', args: [[
+                    ['is_portal_payment', '=', true], ['payment_transaction_id', '!=', false],
+                ]], kwargs: {{order: 'id desc', limit: 1}},
+            }}}}),
+        }}).then((response) => response.json()).then((answer) => answer.result[0])"""
+    )
+    browser.goto(
+        f"{url}/report/html/servicecore_portal_pay.report_portal_pay_receipt/{payment_id}",
+        "!!document.querySelector('.page')",
+    )
+    browser.screenshot(out / "receipt.png")
+
+
 def permission_page(browser, url, out):
     """The page a contact who may not pay gets instead of Make a Payment (demo: sam)."""
     browser.goto(f"{url}/web/session/logout", "!!document.body")
@@ -241,6 +300,8 @@ def main():
         # Payment history: every payment of the account and the invoices each one paid.
         browser.goto(f"{args.url}/my/payments", "!!document.querySelector('table')")
         browser.screenshot(out / "payment-history.png")
+        failed_pending_and_phone_history(browser, args.url, out)
+        receipt(browser, args.url, out)
         permission_page(browser, args.url, out)
     finally:
         browser.close()

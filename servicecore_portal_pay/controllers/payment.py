@@ -39,27 +39,9 @@ class PaymentPortal(payment.PaymentPortal):
         :raise Forbidden: if the user may not pay on account
         :raise ValidationError: with a message for the customer for anything else
         """
-        # The currency and the chosen items come from the URL the page rendered, never from the
-        # JSON body: a body `currency_id` or `line_ids` is an unexpected parameter.
-        path_args = self._portal_pay_path_args()
-        for name, value in (("currency_id", currency_id), ("line_ids", line_ids)):
-            if value is not None and name not in path_args:
-                kwargs[name] = value
-        currency_id = path_args.get("currency_id")
-        line_ids = path_args.get("line_ids")
-        rejected = set(kwargs) - const.TRANSACTION_ROUTE_KEYS
-        if rejected:
-            raise ValidationError(
-                request.env._("Unexpected parameters: %(keys)s", keys=", ".join(sorted(rejected)))
-            )
-        Request = request.env["portal.pay.request"]
-        pay_request = Request._check(
-            request.env.user.partner_id, request.env.company, currency_id, line_ids
+        pay_request, nonce = self._portal_pay_check_form(
+            const.TRANSACTION_ROUTE, const.TRANSACTION_ROUTE_KEYS, currency_id, line_ids, kwargs
         )
-        if pay_request is None:
-            raise Forbidden()
-        pay_request = Request._with_amount(pay_request, kwargs.get("amount"))
-        nonce = Request._check_access_token(pay_request, kwargs.get("access_token"))
         partner, account, amount = pay_request.partner, pay_request.account, pay_request.amount
         company, currency = account.company, account.currency
         if kwargs.get("is_validation"):
@@ -156,8 +138,42 @@ class PaymentPortal(payment.PaymentPortal):
         if posted:
             raise ConcurrencyError("payment form posted twice at once")
 
+    def _portal_pay_check_form(self, route, keys, currency_id, line_ids, kwargs):
+        """The one check of what a payment form posts (transaction and billing routes): the
+        parameters, the payer, the account of the URL's currency and chosen items, the amount
+        and the form's access token.
+
+        :param str route: the route's path without its currency and items segments
+        :param frozenset keys: the parameters the route accepts
+        :return: ``(PaymentRequest, nonce)``
+        :raise Forbidden: if the user may not pay on account
+        :raise ValidationError: with a message for the customer for anything else
+        """
+        # The currency and the chosen items come from the URL the page rendered, never from the
+        # JSON body: a body `currency_id` or `line_ids` is an unexpected parameter.
+        path_args = self._portal_pay_path_args(route)
+        for name, value in (("currency_id", currency_id), ("line_ids", line_ids)):
+            if value is not None and name not in path_args:
+                kwargs[name] = value
+        rejected = set(kwargs) - keys
+        if rejected:
+            raise ValidationError(
+                request.env._("Unexpected parameters: %(keys)s", keys=", ".join(sorted(rejected)))
+            )
+        Request = request.env["portal.pay.request"]
+        pay_request = Request._check(
+            request.env.user.partner_id,
+            request.env.company,
+            path_args.get("currency_id"),
+            path_args.get("line_ids"),
+        )
+        if pay_request is None:
+            raise Forbidden()
+        pay_request = Request._with_amount(pay_request, kwargs.get("amount"))
+        return pay_request, Request._check_access_token(pay_request, kwargs.get("access_token"))
+
     @staticmethod
-    def _portal_pay_path_args(prefix=const.TRANSACTION_ROUTE):
+    def _portal_pay_path_args(prefix):
         """The ``currency_id`` and ``line_ids`` segments of the transaction (or billing) route's
         URL."""
         rest = request.httprequest.path[len(prefix) :]
@@ -229,26 +245,9 @@ class PaymentPortal(payment.PaymentPortal):
         :raise Forbidden: if the user may not pay on account
         :raise ValidationError: with a message for the customer for anything else
         """
-        path_args = self._portal_pay_path_args(const.BILLING_ROUTE)
-        for name, value in (("currency_id", currency_id), ("line_ids", line_ids)):
-            if value is not None and name not in path_args:
-                kwargs[name] = value
-        rejected = set(kwargs) - const.BILLING_ROUTE_KEYS
-        if rejected:
-            raise ValidationError(
-                request.env._("Unexpected parameters: %(keys)s", keys=", ".join(sorted(rejected)))
-            )
-        Request = request.env["portal.pay.request"]
-        pay_request = Request._check(
-            request.env.user.partner_id,
-            request.env.company,
-            path_args.get("currency_id"),
-            path_args.get("line_ids"),
+        pay_request, nonce = self._portal_pay_check_form(
+            const.BILLING_ROUTE, const.BILLING_ROUTE_KEYS, currency_id, line_ids, kwargs
         )
-        if pay_request is None:
-            raise Forbidden()
-        pay_request = Request._with_amount(pay_request, kwargs.get("amount"))
-        nonce = Request._check_access_token(pay_request, kwargs.get("access_token"))
         billing_values = request.env["portal.pay.billing"]._check(
             pay_request.partner, kwargs.get("billing_details")
         )
