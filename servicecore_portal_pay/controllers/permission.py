@@ -67,6 +67,20 @@ class PortalPayPermission(portal.PortalAccount):
             invoice = invoice.with_context(portal_pay_viewer_id=user.partner_id.id)
         return super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
 
+    def _prepare_my_invoices_values(self, *args, **kwargs):
+        """Override of `account`: "Pay Now" on the invoice list is decided once per company for
+        the page, not once per invoice (see `account.move._portal_pay_viewer_may_pay_now`)."""
+        user = request.env.user
+        if user.share and not user._is_public():
+            Permission = request.env["portal.pay.permission"]
+            refused = [
+                company.id
+                for company in user.company_ids
+                if not Permission._may_pay_now(user.partner_id, company)
+            ]
+            request.update_context(portal_pay_pay_now_refused=tuple(refused))
+        return super()._prepare_my_invoices_values(*args, **kwargs)
+
     @http.route()
     def portal_my_overdue_invoices(self, access_token=None, **kw):
         """Override of `account_payment`: stock's "Pay Now" for overdue invoices, withheld from a

@@ -89,4 +89,7 @@ class AccountMove(models.Model):
         viewer = self._portal_pay_viewer()
         if viewer is None:
             return True
+        refused = self.env.context.get("portal_pay_pay_now_refused")
+        if refused is not None:  # decided once for a whole list of invoices
+            return self.company_id.id not in refused
         return self.env["portal.pay.permission"]._may_pay_now(viewer, self.company_id)

@@ -128,6 +128,42 @@ class TestQueryCounts(AccountTestInvoicingHttpCommon):
         self.assertEqual(html.count("o_servicecore_portal_pay_item "), 60)
         self.assertNotIn("o_servicecore_portal_pay_rest", html)
 
+    def _invoice_list_queries(self, name, invoice_count):
+        """Queries of a warm /my/invoices for a contact of ``name`` who may not pay, while
+        another contact of the customer may (stock's "Pay Now" is withheld on every row)."""
+        partner, _payer_login, _invoices = self._customer(name, invoice_count)
+        login = f"{name.lower().replace(' ', '_')}_viewer"
+        viewer = self.env["res.partner"].create(
+            {"name": f"{name} viewer", "parent_id": partner.id, "type": "contact"}
+        )
+        self.env["res.users"].with_context(no_reset_password=True).create(
+            {
+                "login": login,
+                "password": f"{login}-password",
+                "partner_id": viewer.id,
+                "company_id": self.company.id,
+                "company_ids": [Command.set(self.company.ids)],
+                "group_ids": [Command.set(self.env.ref("base.group_portal").ids)],
+            }
+        )
+        self.authenticate(login, f"{login}-password")
+        self.assertEqual(self.url_open("/my/invoices").status_code, 200)
+        self.env.flush_all()
+        count0 = self.cr.sql_log_count
+        response = self.url_open("/my/invoices")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.text.count("/my/invoices/"), invoice_count)
+        self.assertNotIn("Pay Now", response.text)
+        return self.cr.sql_log_count - count0
+
+    def test_invoice_list_decides_pay_now_once(self):
+        self.company.write({"portal_pay_enabled": True, "portal_pay_restrict_pay_now": True})
+        self.assertEqual(
+            self._invoice_list_queries("List Five", 5),
+            self._invoice_list_queries("List Fifteen", 15),
+            "/my/invoices must not decide Pay Now with a query per invoice",
+        )
+
     # === ALLOCATION === #
 
     def _allocation_queries(self, partner, invoices, amount):
