@@ -294,8 +294,13 @@ class PortalAccount(portal.PortalAccount):
     def _portal_pay_try_again_url(tx_sudo):
         """Make a Payment for the same amount and items: a fresh form, the amount and the
         items checked again against the account as it is now."""
+        # Written as the user's language writes amounts, as they will read it (and as the page
+        # parses it: in de_DE "12.500" would be twelve thousand five hundred).
         places = tx_sudo.currency_id.decimal_places
-        params = {"amount": f"{amounts.quantize(tx_sudo.amount, places):f}"}
+        amount = amounts.quantize(tx_sudo.amount, places)
+        params = {
+            "amount": request.env["portal.pay.request"]._amount_text(tx_sudo.currency_id, amount)
+        }
         if tx_sudo.currency_id != tx_sudo.company_id.currency_id:
             params["currency_id"] = tx_sudo.currency_id.id
         if tx_sudo.portal_pay_line_ids:

@@ -216,6 +216,16 @@ def _is_machine_form(text, decimal_places):
     )
 
 
+def _looks_grouped(decimals, decimal_places):
+    """Whether typed decimals could be a group of thousands: three digits where the currency has
+    fewer decimals, the extra ones zeros (nonzero ones get the decimals message)."""
+    return (
+        len(decimals) == 3
+        and decimal_places < 3
+        and all(ch == "0" for ch in decimals[decimal_places:])
+    )
+
+
 def _parse(text, decimal_places, number_format):
     """:func:`parse_amount` of a string in ``number_format`` only."""
     not_a_number = AmountError("format", example=number_format.example(decimal_places))
@@ -243,6 +253,10 @@ def _parse(text, decimal_places, number_format):
         raise not_a_number
     if len(digits) > _MAX_INTEGER_DIGITS:
         raise not_a_number
+    if number_format.grouping and _looks_grouped(decimals, decimal_places):
+        # "1.000" typed in en_US (or "1,000" in de_DE) is 1000 to a reader of another language:
+        # refused, not read as 1.00.
+        raise unclear
     if len(decimals.rstrip("0")) > decimal_places:
         raise AmountError("decimals", decimal_places=decimal_places)
     try:

@@ -53,7 +53,7 @@ class TestTypedAmounts(BaseCase):
                 "125.5": "125.50",
                 ".5": "0.50",
                 "7.": "7.00",
-                "99.990": "99.99",
+                "99.9": "99.90",
             },
         )
 
@@ -65,6 +65,11 @@ class TestTypedAmounts(BaseCase):
                 "1,5": "grouping",
                 "1,00": "grouping",
                 "1,0000": "grouping",
+                # Another language's thousands: 1000 there, not 1.00 here.
+                "1.000": "grouping",
+                "2.500": "grouping",
+                "99.990": "grouping",
+                "12.345": "decimals",
                 "12,34,567": "grouping",
                 "1.000,00": "grouping",
                 "1,000,00": "grouping",
@@ -129,6 +134,7 @@ class TestTypedAmounts(BaseCase):
                 "1,5,0": "grouping",
                 "-5": "negative",
                 "12,345": "decimals",
+                "1,000": "grouping",
             },
         )
 

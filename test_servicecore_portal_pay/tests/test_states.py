@@ -208,6 +208,19 @@ class TestStatePages(StatesCommon):
             {self.inv_oldest: "0", self.inv_later: "150.00", self.inv_soon: "200.00"}
         )
 
+    def test_try_again_writes_the_amount_as_the_user_reads_it(self):
+        # de_DE writes "250,00" (and groups thousands with "."): the link carries the amount as
+        # the page reads it typed, never a machine "250.00" that a currency with three decimals
+        # would make "12.500" (twelve thousand five hundred in de_DE).
+        self.env["res.lang"]._activate_lang("de_DE")
+        self.payer_user.lang = "de_DE"
+        _tx, tree = self._pay_through_the_portal("250,00", "error")
+        path, query = self._try_again(tree)
+        self.assertEqual((path, query), (const.PAGE_ROUTE, {"amount": ["250,00"]}))
+        page = self.url_open(const.PAGE_ROUTE, params={"amount": query["amount"][0]})
+        self.assertEqual(page.status_code, 200)
+        self.assertEqual(self._get_payment_context(page)["amount"], 250.0)
+
     def test_cancel_page(self):
         tx, tree = self._pay_through_the_portal("120.00", "cancel")
         text = self._text(tree)

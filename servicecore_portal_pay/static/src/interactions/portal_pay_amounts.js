@@ -244,6 +244,18 @@ function isMachineForm(text, decimalPlaces) {
     );
 }
 
+/**
+ * Whether typed decimals could be a group of thousands: three digits where the currency has
+ * fewer decimals, the extra ones zeros (nonzero ones get the decimals message).
+ */
+function looksGrouped(decimals, decimalPlaces) {
+    return (
+        decimals.length === 3 &&
+        decimalPlaces < 3 &&
+        [...decimals.slice(decimalPlaces)].every((ch) => ch === "0")
+    );
+}
+
 /** ``parseAmount`` of a string in ``numberFormat`` only. */
 function parse(text, decimalPlaces, numberFormat) {
     const notANumber = new AmountError("format", { example: numberFormat.example(decimalPlaces) });
@@ -278,6 +290,11 @@ function parse(text, decimalPlaces, numberFormat) {
     }
     if (digits.length > MAX_INTEGER_DIGITS) {
         throw notANumber;
+    }
+    if (numberFormat.grouping.length && looksGrouped(decimals, decimalPlaces)) {
+        // "1.000" typed in en_US (or "1,000" in de_DE) is 1000 to a reader of another language:
+        // refused, not read as 1.00.
+        throw unclear;
     }
     if (decimals.replace(/0+$/, "").length > decimalPlaces) {
         throw new AmountError("decimals", { decimal_places: decimalPlaces });
