@@ -3,8 +3,8 @@
 - The stored portal status of portal payments is the group of the customer's word now (a posted
   payment whose transaction later failed counts as paid): recomputed.
 - The receipt email (``noupdate``) states the reference, time, card, payer and the balance after
-  the payment. A template still as an earlier version shipped it is reloaded; one edited by staff
-  is left as they made it.
+  the payment. Its body and subject are reloaded where they are still as an earlier version
+  shipped them; whatever staff edited is left as they made it.
 """
 
 import hashlib
@@ -20,6 +20,23 @@ SHIPPED_BODIES = {
     "299f351f84fc05e7e913ff9dd05c638b6024cd0f0153912f2fe692e25d1c8feb",
     "3f6985ef9171bc777a05754c7572e9f38ba76932d64c4a510e111be237fc8502",
 }
+# The fields data/mail_template_data.xml sets.
+FILE_FIELDS = (
+    "name",
+    "model_id",
+    "subject",
+    "email_from",
+    "use_default_to",
+    "partner_to",
+    "description",
+    "lang",
+    "auto_delete",
+    "body_html",
+)
+SHIPPED_SUBJECT = (
+    "Payment receipt {{ object.payment_transaction_id.reference or object.name }} - "
+    "{{ object.company_id.name }}"
+)
 
 
 def migrate(cr, version):
@@ -32,7 +49,7 @@ def migrate(cr, version):
 
     cr.execute(
         """
-        SELECT template.body_html->>'en_US'
+        SELECT template.id, template.body_html->>'en_US', template.subject->>'en_US'
           FROM ir_model_data data
           JOIN mail_template template ON template.id = data.res_id
          WHERE data.module = %s AND data.name = %s AND data.model = 'mail.template'
@@ -40,7 +57,21 @@ def migrate(cr, version):
         [MODULE, TEMPLATE],
     )
     row = cr.fetchone()
-    if not row or hashlib.sha256((row[0] or "").encode()).hexdigest() not in SHIPPED_BODIES:
+    if not row:
         return
-    # Loaded as at install: the file's `noupdate` makes an update skip the existing record.
+    template_id, body, subject = row
+    reload = []
+    if hashlib.sha256((body or "").encode()).hexdigest() in SHIPPED_BODIES:
+        reload.append("body_html")
+    if subject == SHIPPED_SUBJECT:
+        reload.append("subject")
+    if not reload:
+        return
+    # The file loaded as at install (its `noupdate` makes an update skip the record), then
+    # everything but the reloaded texts put back as staff left it.
+    template = env["mail.template"].browse(template_id)
+    kept = template.read([name for name in FILE_FIELDS if name not in reload])[0]
+    kept.pop("id")
+    kept["model_id"] = kept["model_id"][0]
     convert_file(env, MODULE, "data/mail_template_data.xml", {}, mode="init")
+    template.write(kept)
