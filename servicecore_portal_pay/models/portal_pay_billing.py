@@ -2,7 +2,7 @@ import re
 
 from odoo import api, models
 from odoo.exceptions import ValidationError
-from odoo.tools import email_normalize
+from odoo.tools import email_normalize, email_split
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.servicecore_portal_pay import const
@@ -33,14 +33,23 @@ class PortalPayBilling(models.AbstractModel):
         """
         commercial = contact.commercial_partner_id.sudo()
         address = commercial.browse(commercial.address_get(["invoice"])["invoice"])
-        return {
+        texts = {
             "name": address.name or commercial.name or "",
-            "email": address.email or "",
+            # A contact may hold several addresses ("a@x.com, b@x.com"): the first one.
+            "email": next(iter(email_split(address.email or "")), ""),
             "phone": address.phone or "",
             "street": address.street or "",
             "street2": address.street2 or "",
             "city": address.city or "",
             "zip": address.zip or "",
+        }
+        # Fit for the checks of `_check`, so that details the payer leaves as they are never
+        # stop the payment.
+        return {
+            **{
+                key: CONTROL_CHARACTERS.sub(" ", value).strip()[: const.BILLING_FIELD_SIZES[key]]
+                for key, value in texts.items()
+            },
             "state": address.state_id,
             "country": address.country_id,
         }

@@ -225,6 +225,26 @@ class TestPortalBilling(BillingAddressMixin, PortalPayCommon, PaymentHttpCommon)
         # A saved card keeps the details it was saved with: the page says so.
         self.assertIn("saved card", section.text_content())
 
+    def test_details_left_as_shown_always_pass(self):
+        # Contacts hold what the checks refuse (two addresses in one email field, a long phone
+        # number); the form shows them fitted, so a payer who changes nothing can pay.
+        self.invoice_address.write(
+            {
+                "email": "payables@summit.example.com, cfo@summit.example.com",
+                "phone": "+1 303 555 0100 ext. 4410 (accounts payable desk)",
+            }
+        )
+        response = self._open_form("150.00")
+        (section,) = html.fromstring(response.text).xpath("//section[@id='portal_pay_billing']")
+        billing = {
+            field.get("name").removeprefix("billing_"): field.get("value") or ""
+            for field in section.xpath(".//input[starts-with(@name, 'billing_')]")
+        }
+        billing.update(state_id=self.colorado.id, country_id=self.us.id)
+        tx = self._pay_with_billing(response, billing)
+        self.assertEqual(tx.partner_email, "payables@summit.example.com")
+        self.assertEqual(tx.partner_phone, "+1 303 555 0100 ext. 4410 (accou")
+
     def test_pay_button_shows_the_amount(self):
         for amount, label in (
             ("150.00", "Pay $\xa0150.00"),
