@@ -412,6 +412,12 @@ class AccountPayment(models.Model):
             ):
                 break
 
+    def _portal_pay_receipt_emailed_to(self):
+        """Where the receipt was emailed, or is being emailed (the receipt attached to the email
+        is rendered before the address is recorded)."""
+        self.ensure_one()
+        return self.portal_pay_receipt_sent_to or self.env.context.get("portal_pay_receipt_to")
+
     def _portal_pay_receipt_filename(self):
         self.ensure_one()
         return self.env._("Receipt %(reference)s.pdf", reference=self.portal_pay_reference or "")

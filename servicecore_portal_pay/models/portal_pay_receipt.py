@@ -123,7 +123,7 @@ class PortalPayReceipt(models.AbstractModel):
             payment.state,
             payment.portal_pay_unapplied,
             payment.portal_pay_refunded,
-            payment.portal_pay_receipt_sent_to,
+            payment.with_env(self.env)._portal_pay_receipt_emailed_to(),
         ]
         if not payment.is_portal_payment:  # what it paid, as the ledger holds it
             shown += [
@@ -157,17 +157,20 @@ class PortalPayReceipt(models.AbstractModel):
                 continue
             # The money is applied whatever happens to the email: a broken template or a
             # missing PDF engine is logged, never allowed to undo the payment's allocation.
+            email = payment.portal_pay_contact_id.email
             try:
                 with self.env.cr.savepoint():
-                    # Recorded first, so that the receipt attached says where it was sent; a
-                    # failed send rolls it back with the savepoint.
+                    # The receipt attached says where it is sent (rendered with the address in
+                    # the context); the address is written only after the render, so that the
+                    # payment's row is not locked while the PDF is made (a booking that settles
+                    # the payment would wait for it). A failed send rolls both back.
+                    attachment = self.with_context(portal_pay_receipt_to=email)._attachment(payment)
                     payment.sudo().write(
                         {
-                            "portal_pay_receipt_sent_to": payment.portal_pay_contact_id.email,
+                            "portal_pay_receipt_sent_to": email,
                             "portal_pay_receipt_sent_on": fields.Datetime.now(),
                         }
                     )
-                    attachment = self._attachment(payment)
                     template.sudo().send_mail(
                         payment.id,
                         email_values={
