@@ -3,11 +3,19 @@ from odoo.exceptions import ValidationError
 from odoo.http import request
 
 from odoo.addons.account_payment.controllers import payment
+from odoo.addons.payment import utils as payment_utils
 from odoo.addons.servicecore_portal_pay import const
 from odoo.addons.servicecore_portal_pay.controllers import portal
 
 # The pages a contact who may not pay gets the permission page on; the ask brings them back.
 PERMISSION_ORIGINS = (const.PAGE_ROUTE, const.HISTORY_ROUTE, const.STATEMENT_ROUTE)
+# The invoices whose payment link (made by staff) this browser opened: paid as stock does.
+PAYMENT_LINKS_SESSION_KEY = "portal_pay_payment_links"
+PAYMENT_LINKS_KEPT = 20
+
+
+def _opened_payment_links():
+    return request.session.get(PAYMENT_LINKS_SESSION_KEY) or []
 
 
 class PortalPayPermission(portal.PortalAccount):
@@ -59,11 +67,26 @@ class PortalPayPermission(portal.PortalAccount):
         created = request.env["portal.pay.permission"]._ask(user.partner_id, company)[1]
         return request.redirect(origin if created else f"{origin}?asked=already")
 
+    @http.route()
+    def portal_my_invoice_detail(self, invoice_id, payment_token=None, amount=None, **kw):
+        """Override of `account_payment`: a payment link staff made (its token signs the invoice
+        and the amount) is paid as stock does, also by a logged-in contact who may not pay."""
+        if (
+            payment_token
+            and amount
+            and payment_utils.check_access_token(payment_token, invoice_id, amount)
+        ):
+            opened = [key for key in _opened_payment_links() if key != invoice_id]
+            request.session[PAYMENT_LINKS_SESSION_KEY] = [*opened, invoice_id][-PAYMENT_LINKS_KEPT:]
+        return super().portal_my_invoice_detail(
+            invoice_id, payment_token=payment_token, amount=amount, **kw
+        )
+
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
         """Override of `account`: name the logged-in portal contact to "Pay Now" (the invoice is
         read as the superuser here), see `account.move._portal_pay_viewer`."""
         user = request.env.user
-        if user.share and not user._is_public():
+        if user.share and not user._is_public() and invoice.id not in _opened_payment_links():
             invoice = invoice.with_context(portal_pay_viewer_id=user.partner_id.id)
         return super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
 
@@ -104,11 +127,15 @@ class PortalPayPermissionPayment(payment.PaymentPortal):
         """Override of `account_payment`: the server refuses "Pay Now" (one invoice, or the overdue
         ones) to a logged-in contact who may not pay, whatever the page showed.
 
-        Invoices paid without logging in (their link, a payment link sent by staff) are paid as
-        stock does.
+        Invoices paid without logging in (their link), or through a payment link staff made that
+        this browser opened, are paid as stock does.
         """
         user = request.env.user
-        if user.share and not user._is_public():
+        if (
+            user.share
+            and not user._is_public()
+            and not set(invoice_ids or ()) <= set(_opened_payment_links())
+        ):
             Permission = request.env["portal.pay.permission"]
             invoices_sudo = request.env["account.move"].sudo().browse(invoice_ids)
             for company in invoices_sudo.company_id:

@@ -320,3 +320,27 @@ class TestPortalPermission(PortalPayCommon, PaymentHttpCommon):
         tx = self._get_tx(processing_values["reference"])
         self.assertEqual(tx.invoice_ids, self.invoice)
         self.assertEqual(tx.partner_id, self.customer)
+
+    def test_staff_payment_link_works_for_a_contact_who_may_not_pay(self):
+        # Staff sent the link to this contact: logged in, they pay with it as anyone would.
+        wizard = (
+            self.env["payment.link.wizard"]
+            .with_context(active_model="account.move", active_id=self.invoice.id)
+            .create({"amount": 120.0})
+        )
+        link = urlparse(wizard.link)
+        self._login(self.bystander_user)
+        response = self.url_open(f"{link.path}?{link.query}")
+        self.assertEqual(response.status_code, 200)
+        context = self._get_payment_context(response)
+        processing_values = self._jsonrpc(
+            context["transaction_route"],
+            transaction_params(context, self.provider.id, self.payment_method_id),
+        )
+        tx = self._get_tx(processing_values["reference"])
+        self.assertEqual((tx.invoice_ids, tx.partner_id), (self.invoice, self.bystander))
+        # A tampered link is no staff link: Pay Now stays withheld.
+        tampered = link.query.replace("amount=120.0", "amount=300.0")
+        self.assertNotEqual(tampered, link.query)
+        response = self.url_open(f"{link.path}?{tampered}", allow_redirects=False)
+        self.assertNotEqual(response.status_code, 200)
