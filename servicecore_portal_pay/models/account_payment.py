@@ -3,7 +3,6 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.servicecore_portal_pay import utils
 from odoo.addons.servicecore_portal_pay.rules import amounts, status
@@ -385,32 +384,8 @@ class AccountPayment(models.Model):
         utils.trigger_cron(self.env, "servicecore_portal_pay.cron_portal_pay_send_receipts")
 
     def _cron_portal_pay_send_receipts(self, batch_size=50):
-        """Send the queued receipts, one payment per commit (see `_portal_pay_queue_receipt`)."""
-        payments = self.sudo().search(
-            [("portal_pay_receipt_due", "=", True)], order="id", limit=batch_size
-        )
-        in_cron = bool(self.env.context.get("cron_id"))
-        for index, payment in enumerate(payments):
-            # Render and queue first, then mark it sent: the PDF engine fetches its assets from
-            # this server's workers, and the payment's row must not stay locked meanwhile (a
-            # booking that touches the payment would wait for the render, the render for a
-            # worker, and the worker for the booking).
-            try:
-                with self.env.cr.savepoint():
-                    self.env["portal.pay.receipt"]._send(payment)
-                    payment.portal_pay_receipt_due = False
-                    payment.flush_recordset(["portal_pay_receipt_due"])
-            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                # A booking changed the payment meanwhile (its state follows its invoices): the
-                # receipt (and its email) is rolled back with the mark, and sent on the next run.
-                _logger.info("Receipt of %s postponed: the payment changed", payment.name)
-                continue
-            # Committed one by one: a failure later in the batch must not resend this one. A
-            # run stops when its time is up (PDFs take seconds each); Odoo runs the rest next.
-            if in_cron and not self.env["ir.cron"]._commit_progress(
-                processed=1, remaining=len(payments) - index - 1
-            ):
-                break
+        """Send the queued receipts (see `_portal_pay_queue_receipt`)."""
+        self.env["portal.pay.receipt"]._send_queued(batch_size)
 
     def _portal_pay_receipt_emailed_to(self):
         """Where the receipt was emailed, or is being emailed (the receipt attached to the email

@@ -188,6 +188,38 @@ class PortalPayReceipt(models.AbstractModel):
                 )
 
     @api.model
+    def _send_queued(self, batch_size=50):
+        """Send the queued receipts, one payment per commit (see
+        `account.payment._portal_pay_queue_receipt`)."""
+        payments = (
+            self.env["account.payment"]
+            .sudo()
+            .search([("portal_pay_receipt_due", "=", True)], order="id", limit=batch_size)
+        )
+        in_cron = bool(self.env.context.get("cron_id"))
+        for index, payment in enumerate(payments):
+            # Render and queue first, then mark it sent: the PDF engine fetches its assets from
+            # this server's workers, and the payment's row must not stay locked meanwhile (a
+            # booking that touches the payment would wait for the render, the render for a
+            # worker, and the worker for the booking).
+            try:
+                with self.env.cr.savepoint():
+                    self._send(payment)
+                    payment.portal_pay_receipt_due = False
+                    payment.flush_recordset(["portal_pay_receipt_due"])
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                # A booking changed the payment meanwhile (its state follows its invoices): the
+                # receipt (and its email) is rolled back with the mark, and sent on the next run.
+                _logger.info("Receipt of %s postponed: the payment changed", payment.name)
+                continue
+            # Committed one by one: a failure later in the batch must not resend this one. A
+            # run stops when its time is up (PDFs take seconds each); Odoo runs the rest next.
+            if in_cron and not self.env["ir.cron"]._commit_progress(
+                processed=1, remaining=len(payments) - index - 1
+            ):
+                break
+
+    @api.model
     def _attachment(self, payment):
         """The receipt to attach to the email: the stored one, or rendered and stored now (the
         portal download then serves the same file). Empty if no PDF can be made."""
