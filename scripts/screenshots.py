@@ -97,7 +97,7 @@ class Browser:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    def wait_for(self, expression, timeout=120):
+    def wait_for(self, expression, timeout=300):  # the first page builds the assets
         """Wait until a JavaScript expression is truthy (e.g. an element exists).
 
         The timeout is generous: a fresh database compiles its asset bundles on the first view.
