@@ -15,6 +15,7 @@ from functools import partial
 
 import psycopg2
 import requests
+from lxml import etree
 from system_client import RpcError
 from system_scenarios import (
     actual_residuals,
@@ -40,11 +41,12 @@ KILLS_PER_PHASE = 1
 
 
 def _retry(function, tries=5):
-    """A customer whose page failed to load (the worker died) reloads it."""
+    """A customer whose page failed to load (the worker died) reloads it: the connection was
+    lost, or the page came back empty (the worker was killed after sending its headers)."""
     for attempt in range(tries):
         try:
             return function()
-        except requests.RequestException:
+        except (requests.RequestException, etree.ParserError):
             if attempt == tries - 1:
                 raise
             time.sleep(0.5)
@@ -59,7 +61,7 @@ def _start(client, amount, stats):
         tx = _retry(partial(client.create_transaction, form))
         _retry(partial(client.simulate, tx["reference"]))
         return tx["reference"]
-    except requests.RequestException:
+    except (requests.RequestException, etree.ParserError):
         stats.add("connection_errors")
         return None
 
