@@ -10,6 +10,22 @@ from odoo.addons.servicecore_portal_pay import const
 from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon, transaction_params
 
 
+def setup_demo_tour_company(cls):
+    """The tours' company: in USD, refusing overpayments, no minimum, and the Demo provider as
+    the only payment option (so the payment form opens on its card input)."""
+    cls.company = cls.env.company
+    cls.usd = cls.env.ref("base.USD")
+    cls.usd.active = True
+    if cls.company.currency_id != cls.usd:
+        cls.company.currency_id = cls.usd
+    cls.company.write({"portal_pay_overpayment": "reject", "portal_pay_min_amount": 0})
+    cls.env["payment.provider"].search(
+        [("company_id", "=", cls.company.id), ("state", "!=", "disabled")]
+    ).state = "disabled"
+    cls.provider = cls.env.ref("payment.payment_provider_demo")
+    cls.provider.write({"state": "test", "is_published": True})
+
+
 class DemoPortalPayCommon(PortalPayCommon, PaymentHttpCommon):
     """The product's test account (see `PortalPayCommon`) with the Demo provider as the only
     payment option, and the browser's requests of a payment."""

@@ -6,6 +6,7 @@ from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.servicecore_portal_pay import const
+from odoo.addons.test_servicecore_portal_pay.tests.common import setup_demo_tour_company
 
 PARTNER_FIELDS = ["name", "email", "phone", "street", "street2", "city", "zip"]
 PARTNER_FIELDS += ["state_id", "country_id"]
@@ -20,17 +21,7 @@ class TestBillingTour(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.env.company
-        cls.usd = cls.env.ref("base.USD")
-        cls.usd.active = True
-        if cls.company.currency_id != cls.usd:
-            cls.company.currency_id = cls.usd
-        cls.company.write({"portal_pay_overpayment": "reject", "portal_pay_min_amount": 0})
-        cls.env["payment.provider"].search(
-            [("company_id", "=", cls.company.id), ("state", "!=", "disabled")]
-        ).state = "disabled"
-        cls.provider = cls.env.ref("payment.payment_provider_demo")
-        cls.provider.write({"state": "test", "is_published": True})
+        setup_demo_tour_company(cls)
 
         Partner = cls.env["res.partner"]
         cls.customer = Partner.create(

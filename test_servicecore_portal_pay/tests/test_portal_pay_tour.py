@@ -4,6 +4,8 @@ from decimal import Decimal
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from odoo.addons.test_servicecore_portal_pay.tests.common import setup_demo_tour_company
+
 
 @tagged("post_install", "-at_install")
 class TestPortalPayTour(HttpCase):
@@ -15,18 +17,7 @@ class TestPortalPayTour(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.env.company
-        cls.usd = cls.env.ref("base.USD")
-        cls.usd.active = True
-        if cls.company.currency_id != cls.usd:
-            cls.company.currency_id = cls.usd
-        cls.company.write({"portal_pay_overpayment": "reject", "portal_pay_min_amount": 0})
-        # Only the Demo provider is offered, so the payment form opens on its card input.
-        cls.env["payment.provider"].search(
-            [("company_id", "=", cls.company.id), ("state", "!=", "disabled")]
-        ).state = "disabled"
-        cls.provider = cls.env.ref("payment.payment_provider_demo")
-        cls.provider.write({"state": "test", "is_published": True})
+        setup_demo_tour_company(cls)
 
         cls.customer = cls.env["res.partner"].create(
             {"name": "Tour Mechanical Inc", "is_company": True, "email": "ap@tour.example.com"}
