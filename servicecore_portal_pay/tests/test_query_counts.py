@@ -6,6 +6,8 @@ HttpCase; no timing is asserted (timings live in bench/).
 
 from datetime import date, timedelta
 
+from lxml import html
+
 from odoo import Command
 from odoo.tests import tagged
 
@@ -118,8 +120,13 @@ class TestQueryCounts(AccountTestInvoicingHttpCommon):
         self.assertEqual(large_html.count("o_servicecore_portal_pay_item "), 50 + 1)  # + the sum
         self.assertTrue("50 more open items" in large_html)
         self.assertTrue('data-residual="5000.00"' in large_html, "the summed row is exact")
-        # The figures still cover every invoice: the balance is the whole 10,000.00.
-        self.assertTrue('data-balance="10000.00"' in large_html)
+        # The figures still cover every invoice: the balance (the "Full balance" quick amount)
+        # is the whole 10,000.00.
+        (full_balance,) = html.fromstring(large_html).xpath(
+            "//button[contains(@class, 'o_servicecore_portal_pay_pick')]"
+            "[starts-with(normalize-space(.), 'Full balance')]"
+        )
+        self.assertEqual(full_balance.get("data-amount"), "10000.00")
 
     def test_page_show_all(self):
         _partner, login, _invoices = self._customer("Page Show All", 60)
