@@ -171,6 +171,34 @@ class TestQueryCounts(AccountTestInvoicingHttpCommon):
             "/my/invoices must not decide Pay Now with a query per invoice",
         )
 
+    def _history_queries(self, name, payment_count):
+        """Queries of a warm Payment History of a customer with ``payment_count`` payments, each
+        applied to an invoice of its own."""
+        partner, login, invoices = self._customer(name, payment_count)
+        for invoice in invoices:
+            payment = self._payment(partner, invoice.amount_total)
+            (payment.move_id.line_ids | invoice.line_ids).filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+            ).reconcile()
+        self.authenticate(login, f"{login}-password")
+        self.assertEqual(self.url_open(const.HISTORY_ROUTE).status_code, 200)
+        self.env.flush_all()
+        count0 = self.cr.sql_log_count
+        response = self.url_open(const.HISTORY_ROUTE)
+        self.assertEqual(response.status_code, 200)
+        rows = html.fromstring(response.text).xpath(
+            "//tr[contains(@class, 'o_servicecore_portal_pay_history_row')]"
+        )
+        self.assertEqual(len(rows), payment_count)
+        return self.cr.sql_log_count - count0
+
+    def test_history_queries_constant_in_payments(self):
+        self.assertEqual(
+            self._history_queries("History Three", 3),
+            self._history_queries("History Twelve", 12),
+            "/my/payments must not issue queries per payment",
+        )
+
     # === ALLOCATION === #
 
     def _allocation_queries(self, partner, invoices, amount):
