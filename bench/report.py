@@ -72,11 +72,15 @@ def allocation_section(rows):
     ]
     growth_addon = rows[-1]["addon"]["queries"] - rows[0]["addon"]["queries"]
     growth_stock = rows[-1]["stock"]["queries"] - rows[0]["stock"]["queries"]
+    # The goal (issue 10) is set at N = 100 and 1,000; the other sizes are shown, not judged.
+    goal = [ratio for row, ratio in zip(rows, ratios, strict=True) if row["n"] in (100, 1000)]
     lines += [
         "",
-        f"- addon within 1.2× of stock batch reconcile at every N: {_ok(max(ratios) <= 1.2)} "
-        f"(worst {max(ratios):.2f}× in wall time"
-        + (f", {max(cpu_ratios):.2f}× in CPU time of the Odoo process)." if cpu_ratios else ")."),
+        f"- addon within 1.2× of stock batch reconcile at N = 100 and 1,000: "
+        f"{_ok(goal and max(goal) <= 1.2)}"
+        + (f" (worst {max(goal):.2f}× in wall time)" if goal else "")
+        + f"; at every N measured, worst {max(ratios):.2f}× in wall time"
+        + (f", {max(cpu_ratios):.2f}× in CPU time of the Odoo process." if cpu_ratios else "."),
         f"- ≥ 10× faster than invoice by invoice at N ≥ 100: "
         f"{_ok(speedups and min(speedups) >= 10)}"
         + (f" (least {min(speedups):.0f}×)." if speedups else "."),
@@ -172,15 +176,26 @@ def throughput_section(result):
             f"- {top} distinct customers at once, at least stock's payments per second, with the "
             f"attempt limits off and on: **{'met' if met else 'not met'}** ({'; '.join(claims)}).",
         ]
+    stock = by_key.get(("same", 4, "stock"))
+    addon = by_key.get(("same", 4, "addon"))
+    if stock and addon:
+        ratio = addon["p95_ms"] / stock["p95_ms"]
+        retries = addon["serialization_retries"] + addon["client_retries"]
+        lines.append(
+            f"- 4 payments of one customer at once, p95 within 2× of stock with no retries: "
+            f"{_ok(ratio <= 2 and not retries)} (p95 {ratio:.2f}× of stock, {retries} retries)."
+        )
     lines += [
         "",
         "Payments of one partner are booked one at a time by design (exactly once, oldest "
         "first, no over-application): each status poll waits for the customer's turn, an "
         "advisory lock taken on a separate connection before its booking's snapshot, so a "
         "concurrent payment of the same partner waits instead of failing and being retried "
-        "(the retries columns). Stock's invoice payments of one partner touch different "
-        "invoices and do not wait for each other. Payments of distinct partners do not "
-        "contend.",
+        "(the retries columns). The lock is a blocking one, so PostgreSQL serves the waiting "
+        "polls first come, first served (a polled lock let late payments overtake, which "
+        "made the slowest of four about 2.2× stock's p95). Stock's invoice payments of one "
+        "partner touch different invoices and do not wait for each other. Payments of "
+        "distinct partners do not contend.",
     ]
     errors = sorted({error for row in rows for error in row["errors"]})
     if errors:

@@ -24,7 +24,7 @@ from system_invariants import Invariants
 from system_server import OdooServer, project_env
 
 HERE = Path(__file__).resolve().parent
-CUSTOMERS = 14
+CUSTOMERS = 15
 INVOICES_PER_CUSTOMER = 12
 
 

@@ -1,9 +1,11 @@
 """Properties 1 and 2: exactly one payment per transaction and oldest-first allocation hold when
 payments, confirmations and staff work land at the same time on a 4-worker server."""
 
+import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from functools import partial
+from pathlib import Path
 
 import psycopg2
 from system_client import RpcError
@@ -26,6 +28,7 @@ DISTINCT_PARTNERS = (1, 2, 3, 4, 5, 6)
 CONFIRMATION_RACE = 7
 TWO_TABS = 8
 STAFF = 9
+IN_TURN = 14
 RACE_WITHIN = 60  # seconds for the racers to reach the gate; the test fails after that
 
 
@@ -313,6 +316,78 @@ def test_staff_manual_payment_while_portal_payments_land(system):
     assert residual[0]["amount_residual"] == 0, "the manual payment was not fully matched"
     total = manual + sum(Decimal(p) for p in payments)
     expected, _left = expected_residuals(before, customer["invoice_ids"], total)
+    assert actual_residuals(system, customer["invoice_ids"]) == expected
+    assert_clean_http(system)
+
+
+def _addon_const():
+    """The addon's constants (the advisory lock keys), read from their one home without
+    importing the addon (which needs Odoo)."""
+    path = Path(__file__).parents[1] / "servicecore_portal_pay" / "const.py"
+    spec = importlib.util.spec_from_file_location("servicecore_portal_pay_const", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_one_customers_payments_are_booked_in_the_order_they_came(system):
+    """Payments of one customer confirmed one after the other while an earlier booking of the
+    customer is still running wait for their turn in a queue, and are booked first come, first
+    served: none of them keeps losing the turn to later ones (which made the slowest of a few
+    simultaneous payments several bookings slower than the rest).
+
+    The test holds the customer's booking turn itself (the lock a booking holds), lets four
+    status polls line up behind it one by one (each seen waiting in pg_locks before the next is
+    sent), then lets them go: the payments must be created in the order the polls came."""
+    customer = system.customers[IN_TURN]
+    before = system.snapshot()
+    payments = amounts(4, "31.40", "5.05")
+    clients = system.clients([IN_TURN] * len(payments))
+    gate = psycopg2.connect(dbname=system.db)
+    observer = psycopg2.connect(dbname=system.db)
+    observer.autocommit = True
+    try:
+        with hold_post_process_cron(system):
+            txs = [start_payment(c, a) for c, a in zip(clients, payments, strict=True)]
+            sql(
+                gate,
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [_addon_const().BOOKING_LOCK, customer["partner_id"]],
+            )
+            with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+                futures = []
+                try:
+                    for count, client in enumerate(clients, start=1):
+                        futures.append(pool.submit(finish_payment, client))
+                        wait_for(
+                            f"{count} status poll(s) waiting for the customer's turn",
+                            partial(_all_waiting, observer, gate, count),
+                            RACE_WITHIN,
+                        )
+                finally:
+                    gate.rollback()
+                results = [future.result(timeout=240) for future in futures]
+    finally:
+        gate.rollback()
+        gate.close()
+        observer.close()
+    assert all(status["state"] == "done" for status, _landing in results)
+    system.figures["payments_in_parallel"] += len(txs)
+    system.figures["payments_done"] += len(txs)
+
+    tx_ids = [
+        system.staff.call("payment.transaction", "search", [("reference", "=", tx["reference"])])[0]
+        for tx in txs
+    ]
+    booked = [
+        tx["payment_id"][0]
+        for tx in system.staff.call("payment.transaction", "read", tx_ids, ["payment_id"])
+    ]
+    assert booked == sorted(booked), "the payments were not booked in the order they came"
+    assert system.check(before, system.partner_ids(IN_TURN)) == []
+    expected, _left = expected_residuals(
+        before, customer["invoice_ids"], sum(Decimal(p) for p in payments)
+    )
     assert actual_residuals(system, customer["invoice_ids"]) == expected
     assert_clean_http(system)
 
