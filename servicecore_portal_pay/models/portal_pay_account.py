@@ -235,6 +235,7 @@ class PortalPayAccount(models.AbstractModel):
         :return: ``(lines, items)``, both oldest first
         """
         in_payment = self._in_payment_moves(lines.move_id)
+        self._prefetch_discount_rule(lines)
         items = []
         for line in lines:
             move = line.move_id
@@ -262,6 +263,21 @@ class PortalPayAccount(models.AbstractModel):
             lambda payment: not payment.move_id and payment.state in ("in_process", "paid")
         )
         return moves.filtered(lambda move: move.matched_payment_ids & payments)
+
+    @api.model
+    def _prefetch_discount_rule(self, lines):
+        """Read at once what stock's early-payment rule reads invoice by invoice (each invoice's
+        payment-term lines and their reconciliations), so that `_discounted` asks stock's rule
+        itself without a query per invoice."""
+        untouched = lines.filtered(
+            lambda line: (
+                line.discount_date and line.amount_residual_currency == line.amount_currency
+            )
+        )
+        terms = untouched.move_id.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        terms.sudo().fetch(["matched_debit_ids", "matched_credit_ids", "discount_date"])
 
     @api.model
     def _discounted(self, line, currency, today):

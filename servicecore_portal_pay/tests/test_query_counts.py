@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from lxml import html
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
@@ -24,8 +24,10 @@ class TestQueryCounts(AccountTestInvoicingHttpCommon):
         cls.start = date(2026, 1, 1)
 
     @classmethod
-    def _customer(cls, name, invoice_count, amount=100.0):
-        """A company with a portal contact allowed to pay and ``invoice_count`` open invoices."""
+    def _customer(cls, name, invoice_count, amount=100.0, start=None, payment_term=None):
+        """A company with a portal contact allowed to pay and ``invoice_count`` open invoices,
+        dated a day apart from ``start``."""
+        start = start or cls.start
         partner = cls.env["res.partner"].create({"name": name, "is_company": True})
         login = name.lower().replace(" ", "_")
         contact = cls.env["res.partner"].create(
@@ -53,8 +55,9 @@ class TestQueryCounts(AccountTestInvoicingHttpCommon):
                     "move_type": "out_invoice",
                     "partner_id": partner.id,
                     "company_id": cls.company.id,
-                    "invoice_date": cls.start + timedelta(days=index),
-                    "invoice_date_due": cls.start + timedelta(days=30 + index),
+                    "invoice_date": start + timedelta(days=index),
+                    "invoice_date_due": start + timedelta(days=30 + index),
+                    "invoice_payment_term_id": payment_term and payment_term.id,
                     "invoice_line_ids": [
                         Command.create(
                             {
@@ -191,6 +194,40 @@ class TestQueryCounts(AccountTestInvoicingHttpCommon):
         )
         self.assertEqual(len(rows), payment_count)
         return self.cr.sql_log_count - count0
+
+    def test_page_queries_constant_in_discounted_invoices(self):
+        """Invoices inside their early payment discount window are checked for the discount
+        (untouched, in the window, the term's rule) without a query per invoice."""
+        term = self.env["account.payment.term"].create(
+            {
+                "name": "2% 30 Net 30",
+                "early_discount": True,
+                "discount_days": 30,
+                "discount_percentage": 2,
+                "line_ids": [
+                    Command.create(
+                        {"value": "percent", "value_amount": 100, "nb_days": 30},
+                    )
+                ],
+            }
+        )
+        start = fields.Date.context_today(self.env["res.partner"]) - timedelta(days=12)
+        _small, small_login, _invoices = self._customer(
+            "Discount Three", 3, start=start, payment_term=term
+        )
+        _large, large_login, _invoices = self._customer(
+            "Discount Twelve", 12, start=start, payment_term=term
+        )
+        small_count, small_html = self._page_queries(small_login)
+        large_count, large_html = self._page_queries(large_login)
+        # Every invoice is inside its window: each row offers the discounted amount.
+        self.assertGreaterEqual(small_html.count("98.00"), 3)
+        self.assertGreaterEqual(large_html.count("98.00"), 12)
+        self.assertEqual(
+            large_count,
+            small_count,
+            "GET /my/payment must not issue queries per discounted invoice (3 vs 12 invoices)",
+        )
 
     def test_history_queries_constant_in_payments(self):
         self.assertEqual(
