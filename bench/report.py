@@ -73,12 +73,17 @@ def allocation_section(rows):
     growth_addon = rows[-1]["addon"]["queries"] - rows[0]["addon"]["queries"]
     growth_stock = rows[-1]["stock"]["queries"] - rows[0]["stock"]["queries"]
     # The goal (issue 10) is set at N = 100 and 1,000; the other sizes are shown, not judged.
-    goal = [ratio for row, ratio in zip(rows, ratios, strict=True) if row["n"] in (100, 1000)]
+    goal = {row["n"]: ratio for row, ratio in zip(rows, ratios, strict=True)}
+    goal = {n: goal[n] for n in (100, 1000) if n in goal}
+    judged = " and ".join(f"N = {n:,}" for n in goal) or "N = 100 and 1,000"
     lines += [
         "",
-        f"- addon within 1.2× of stock batch reconcile at N = 100 and 1,000: "
-        f"{_ok(goal and max(goal) <= 1.2)}"
-        + (f" (worst {max(goal):.2f}× in wall time)" if goal else "")
+        f"- addon within 1.2× of stock batch reconcile at {judged}: "
+        + (
+            f"{_ok(max(goal.values()) <= 1.2)} (worst {max(goal.values()):.2f}× in wall time)"
+            if goal
+            else "not measured in this run"
+        )
         + f"; at every N measured, worst {max(ratios):.2f}× in wall time"
         + (f", {max(cpu_ratios):.2f}× in CPU time of the Odoo process." if cpu_ratios else "."),
         f"- ≥ 10× faster than invoice by invoice at N ≥ 100: "
@@ -178,12 +183,18 @@ def throughput_section(result):
         ]
     stock = by_key.get(("same", 4, "stock"))
     addon = by_key.get(("same", 4, "addon"))
-    if stock and addon:
+    goal = "- 4 payments of one customer at once, p95 within 2× of stock with no retries: "
+    if not (stock and addon):
+        lines.append(goal + "not measured in this run (no level 4).")
+    elif addon["errors"] or not addon["check"]["ok"] or not (addon["p95_ms"] and stock["p95_ms"]):
+        # A payment that failed is not in the latencies: the p95 of the rest proves nothing.
+        lines.append(goal + "**not met** (payments failed or were misapplied).")
+    else:
         ratio = addon["p95_ms"] / stock["p95_ms"]
         retries = addon["serialization_retries"] + addon["client_retries"]
         lines.append(
-            f"- 4 payments of one customer at once, p95 within 2× of stock with no retries: "
-            f"{_ok(ratio <= 2 and not retries)} (p95 {ratio:.2f}× of stock, {retries} retries)."
+            goal + f"{_ok(ratio <= 2 and not retries)} (p95 of {addon['payments']} payments "
+            f"{ratio:.2f}× of stock, {retries} retries)."
         )
     lines += [
         "",
@@ -192,8 +203,8 @@ def throughput_section(result):
         "advisory lock taken on a separate connection before its booking's snapshot, so a "
         "concurrent payment of the same partner waits instead of failing and being retried "
         "(the retries columns). The lock is a blocking one, so PostgreSQL serves the waiting "
-        "polls first come, first served (a polled lock let late payments overtake, which "
-        "made the slowest of four about 2.2× stock's p95). Stock's invoice payments of one "
+        "polls first come, first served (a polled lock let late payments overtake: before "
+        "this change the p95 of four at once was 2.2× stock's). Stock's invoice payments of one "
         "partner touch different invoices and do not wait for each other. Payments of "
         "distinct partners do not contend.",
     ]

@@ -271,13 +271,15 @@ class PortalPayAccount(models.AbstractModel):
         itself without a query per invoice."""
         untouched = lines.filtered(
             lambda line: (
-                line.discount_date and line.amount_residual_currency == line.amount_currency
+                line.discount_date
+                and line.amount_currency > 0
+                and line.amount_residual_currency == line.amount_currency
             )
         )
         terms = untouched.move_id.line_ids.filtered(
             lambda line: line.display_type == "payment_term"
         )
-        terms.sudo().fetch(["matched_debit_ids", "matched_credit_ids", "discount_date"])
+        terms.fetch(["matched_debit_ids", "matched_credit_ids", "discount_date"])
 
     @api.model
     def _discounted(self, line, currency, today):
