@@ -7,7 +7,7 @@ from odoo import http
 from odoo.http import request
 
 from odoo.addons.payment_stripe.controllers import main
-from odoo.addons.servicecore_portal_pay import webhook_signature
+from odoo.addons.servicecore_portal_pay.rules import webhook_signature
 
 _logger = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from odoo import models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.payment_stripe import utils as stripe_utils
-from odoo.addons.servicecore_portal_pay import const, webhook_signature
+from odoo.addons.servicecore_portal_pay import const
+from odoo.addons.servicecore_portal_pay.rules import webhook_signature
 
 _logger = logging.getLogger(__name__)
 

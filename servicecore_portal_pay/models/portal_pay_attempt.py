@@ -8,7 +8,8 @@ from odoo.sql_db import Cursor
 from odoo.tools import SQL
 
 from odoo.addons.payment import utils as payment_utils
-from odoo.addons.servicecore_portal_pay import const, throttle
+from odoo.addons.servicecore_portal_pay import const
+from odoo.addons.servicecore_portal_pay.rules import throttle
 
 _logger = logging.getLogger(__name__)
 

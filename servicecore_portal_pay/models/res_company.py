@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from odoo.addons.servicecore_portal_pay import throttle
+from odoo.addons.servicecore_portal_pay.rules import throttle
 
 
 class ResCompany(models.Model):

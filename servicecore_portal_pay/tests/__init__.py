@@ -15,6 +15,7 @@ from . import test_portal_beyond
 from . import test_portal_billing
 from . import test_portal_controller
 from . import test_portal_permission
+from . import test_layers
 from . import test_query_counts
 from . import test_res_partner
 from . import test_status_rules

@@ -21,8 +21,9 @@ from odoo.tools import mute_logger
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment_stripe.controllers import main as stripe_main
-from odoo.addons.servicecore_portal_pay import const, webhook_signature
+from odoo.addons.servicecore_portal_pay import const
 from odoo.addons.servicecore_portal_pay.controllers.stripe import StripeController
+from odoo.addons.servicecore_portal_pay.rules import webhook_signature
 from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon
 
 from .fake_stripe import API_HOST, FakeStripe, sign, signature

@@ -13,10 +13,11 @@ from odoo.tests import BaseCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
-from odoo.addons.servicecore_portal_pay import const, throttle
+from odoo.addons.servicecore_portal_pay import const
 from odoo.addons.servicecore_portal_pay.models import portal_pay_attempt
+from odoo.addons.servicecore_portal_pay.rules import throttle
+from odoo.addons.servicecore_portal_pay.rules.throttle import Counts, Limits
 from odoo.addons.servicecore_portal_pay.tests.common import PortalPayCommon, transaction_params
-from odoo.addons.servicecore_portal_pay.throttle import Counts, Limits
 
 MESSAGE = "Too many payment attempts. Please wait a few minutes before trying again."
 LOGGER = "odoo.addons.servicecore_portal_pay.models.portal_pay_attempt"
@@ -33,7 +34,7 @@ _references = count(1)
 
 @tagged("post_install", "-at_install")
 class TestThrottleRules(BaseCase):
-    """The pure decisions (throttle.py): which limit a new attempt breaks, from counts."""
+    """The pure decisions (rules/throttle.py): which limit a new attempt breaks, from counts."""
 
     LIMITS = DEFAULTS
 
