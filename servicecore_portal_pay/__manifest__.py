@@ -2,7 +2,7 @@
     "name": "Portal Account Payments",
     "summary": "Customers pay any amount on their account from the portal, "
     "applied to the oldest invoices first",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/servicecore/servicecore_portal_pay",
     "author": "ServiceCore",

@@ -67,6 +67,7 @@ class PaymentPortal(payment.PaymentPortal):
         }
         if account.chosen:
             create_values["portal_pay_line_ids"] = [Command.set(sorted(account.chosen))]
+            create_values["portal_pay_chose_items"] = True
         tx_sudo = self._create_transaction(
             provider_id=provider_sudo.id,
             payment_method_id=method_id,

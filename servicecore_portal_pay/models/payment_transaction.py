@@ -25,6 +25,11 @@ class PaymentTransaction(models.Model):
         copy=False,
         help="The open items the customer chose to pay; the payment is applied to them only.",
     )
+    # Kept apart from the chosen items: a chosen line deleted meanwhile (its invoice reset and
+    # removed) leaves the relation empty, and the payment must still pay nothing else.
+    portal_pay_chose_items = fields.Boolean(
+        string="Pays Chosen Items Only", readonly=True, copy=False
+    )
     portal_pay_ip = fields.Char(
         string="Client IP",
         readonly=True,
@@ -100,6 +105,7 @@ class PaymentTransaction(models.Model):
             custom_create_values.setdefault(
                 "portal_pay_line_ids", [Command.set(self.portal_pay_line_ids.ids)]
             )
+            custom_create_values.setdefault("portal_pay_chose_items", self.portal_pay_chose_items)
         return super()._create_child_transaction(
             amount, is_refund=is_refund, **custom_create_values
         )

@@ -346,8 +346,10 @@ class PortalPayAccount(models.AbstractModel):
             )
             if amount <= 0:
                 continue
-            chosen = frozenset(tx.portal_pay_line_ids.ids)
-            reserved |= chosen
+            chosen = None
+            if tx.portal_pay_chose_items or tx.portal_pay_line_ids:
+                chosen = frozenset(tx.portal_pay_line_ids.ids)
+                reserved |= chosen
             in_flight.append(
                 allocation.InFlight(
                     key=tx.id,

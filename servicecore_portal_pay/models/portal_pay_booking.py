@@ -110,7 +110,7 @@ class PortalPayBooking(models.AbstractModel):
         )
         self.env["portal.pay.engine"]._lock_lines(account.lines)
         account = account.for_booking()
-        if tx.portal_pay_line_ids:
+        if tx.portal_pay_chose_items or tx.portal_pay_line_ids:
             # "Choose invoices": the chosen items still open (a closed one leaves credit).
             chosen = frozenset(tx.portal_pay_line_ids.ids) & {item.key for item in account.items}
             account = dataclasses.replace(account, chosen=chosen)

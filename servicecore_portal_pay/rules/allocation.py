@@ -54,7 +54,7 @@ class InFlight:
 
     key: int
     amount: Decimal
-    chosen: frozenset = frozenset()
+    chosen: frozenset | None = None  # the items it chose (maybe none left), None: oldest first
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def _stage(items, in_flight, apply_credits):
     left = {item.key: item.residual for item in debits}
     processing = []
     for payment in sorted(in_flight, key=lambda payment: payment.key):
-        targets = [item for item in debits if not payment.chosen or item.key in payment.chosen]
+        targets = [item for item in debits if payment.chosen is None or item.key in payment.chosen]
         _take(PROCESSING, payment.key, payment.amount, targets, left=left, applications=processing)
     credits = []
     credits_left = ZERO

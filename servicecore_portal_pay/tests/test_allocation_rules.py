@@ -236,6 +236,16 @@ class TestAllocate(BaseCase):
             ([(2, "150.00"), (3, "240.00")], "0.00"),
         )
 
+    def test_payment_in_progress_whose_chosen_items_are_gone_sets_nothing_aside(self):
+        """It chose items and none is left (an empty choice, not no choice): it will be
+        credit, so it takes nothing from the oldest items meanwhile."""
+        gone = (InFlight(9, Decimal("150.00"), frozenset()),)
+        figures = allocation.figures(self.items, date(2026, 2, 15), gone)
+        self.assertEqual((str(figures.balance), str(figures.processing)), ("600.00", "0"))
+        oldest = (InFlight(9, Decimal("150.00")),)
+        figures = allocation.figures(self.items, date(2026, 2, 15), oldest)
+        self.assertEqual((str(figures.balance), str(figures.processing)), ("450.00", "150.00"))
+
     def test_early_payment_discount_settles_in_full(self):
         items = [
             item(1, "100.00", date(2026, 1, 1), discounted=Decimal("98.00")),

@@ -527,6 +527,31 @@ class TestAccountingConfigs(DemoPortalPayCommon):
         self.assertEqual(self._balance(page), Decimal("600.00"))
         self.assertResiduals({inv_100: "100.00", inv_200: "200.00", inv_300: "300.00"})
 
+    def test_chosen_invoice_deleted_before_booking_leaves_credit(self):
+        """A "choose invoices" payment whose chosen invoice staff reset and deleted while the
+        payment was pending pays no other invoice: the customer chose what to pay, so the
+        money stays on account as credit (as when the chosen invoice was paid meanwhile). While
+        pending, it does not set the oldest invoices aside either."""
+        inv_100, inv_200, inv_300 = self._create_standard_invoices()
+        (line_200,) = self._receivable_lines(inv_200)
+        tx, _landing = self._pay_through_the_portal(
+            "200.00", simulated_state="pending", lines=line_200
+        )
+        self.assertEqual(tx.state, "pending")
+
+        inv_200.button_draft()
+        inv_200.unlink()
+        page = self._page()
+        self._assert_not_processing(page)
+        self.assertEqual(self._balance(page), Decimal("400.00"))
+
+        tx._set_done()
+        tx._post_process()
+
+        self.assertTrue(tx.payment_id)
+        self.assertResiduals({inv_100: "100.00", inv_300: "300.00"})
+        self.assertCents(sum(self._tx_payments(tx).mapped("portal_pay_unapplied")), "200.00")
+
     def test_authorized_payment_is_processing(self):
         """Issue 10, item 6: an authorized (not yet captured) payment counts as processing the
         same way as a pending one."""
