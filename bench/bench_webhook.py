@@ -28,7 +28,7 @@ from common import OdooServer, median, percentile
 
 # The pure rule, without loading the addon (it imports nothing of Odoo).
 sys.path.insert(
-    0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "servicecore_portal_pay")
+    0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "servicecore_portal_pay", "rules")
 )
 import webhook_signature
 
