@@ -298,11 +298,15 @@ class PortalAccount(portal.PortalAccount):
         # parses it: in de_DE "12.500" would be twelve thousand five hundred).
         places = tx_sudo.currency_id.decimal_places
         amount = amounts.quantize(tx_sudo.amount, places)
-        params = {
-            "amount": request.env["portal.pay.request"]._amount_text(tx_sudo.currency_id, amount)
-        }
+        params = {}
         if tx_sudo.currency_id != tx_sudo.company_id.currency_id:
             params["currency_id"] = tx_sudo.currency_id.id
+        if tx_sudo.portal_pay_chose_items and not tx_sudo.portal_pay_line_ids:
+            # The invoices it chose are gone: not the same amount on the oldest ones instead.
+            return f"{const.PAGE_ROUTE}?{urlencode(params)}" if params else const.PAGE_ROUTE
+        params["amount"] = request.env["portal.pay.request"]._amount_text(
+            tx_sudo.currency_id, amount
+        )
         if tx_sudo.portal_pay_line_ids:
             params["line_ids"] = ",".join(
                 str(key) for key in sorted(tx_sudo.portal_pay_line_ids.ids)

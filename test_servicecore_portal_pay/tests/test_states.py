@@ -208,6 +208,19 @@ class TestStatePages(StatesCommon):
             {self.inv_oldest: "0", self.inv_later: "150.00", self.inv_soon: "200.00"}
         )
 
+    def test_try_again_after_the_chosen_invoice_was_deleted(self):
+        """The invoice a failed payment chose is gone: Try again opens the page without that
+        amount, rather than offering it to the oldest invoices the customer did not choose."""
+        lines = self._line(self.inv_later)
+        tx, _tree = self._pay_through_the_portal("150.00", "error", lines=lines)
+        self.inv_later.button_draft()
+        self.inv_later.unlink()
+        self.assertTrue(tx.portal_pay_chose_items)
+        page = self.url_open(f"{const.CONFIRMATION_ROUTE}?tx_id={tx.id}")
+        self.assertEqual(page.status_code, 200)
+        path, query = self._try_again(html.fromstring(page.text))
+        self.assertEqual((path, query), (const.PAGE_ROUTE, {}))
+
     def test_try_again_writes_the_amount_as_the_user_reads_it(self):
         # de_DE writes "250,00" (and groups thousands with "."): the link carries the amount as
         # the page reads it typed, never a machine "250.00" that a currency with three decimals
