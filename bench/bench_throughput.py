@@ -15,6 +15,10 @@ Reports payments/s, latency (median, p95) per
 payment, client retries and the server's serialization retries (Odoo's "tries left" log lines),
 then checks in the database that every payment was created and applied exactly once.
 
+Each row pools two runs of each flow, made in the order stock, addon, addon, stock: a few dozen
+payments take seconds, and the machine's speed drifts over a run, so one run of each compared
+back to back could differ by a quarter either way.
+
 Prints one JSON document on stdout.
 """
 
@@ -47,6 +51,7 @@ MAX_CONTACTS = max(LEVELS)
 INPUT_TAG = re.compile(r"<input\b[^>]*>")
 ACCESS_TOKEN = re.compile(r'data-access-token="([^"]*)"')
 POLL_RETRIES = 20
+ROUNDS = ("stock", "addon", "addon", "stock")  # per level: each flow twice, in mirrored order
 
 
 def payments_per_customer(concurrency):
@@ -275,7 +280,45 @@ def run_scenario(server, db, *, flow, mode, concurrency, customers):
         "client_retries": sum(client.client_retries for client in clients),
         "errors": errors,
         "check": check_payments(db, flow, references),
+        "latencies": latencies,
     }
+
+
+def pooled(rows):
+    """One row of the runs of one flow at one level: payments and time summed, latencies
+    pooled."""
+    latencies = [latency for row in rows for latency in row.pop("latencies")]
+    payments = sum(row["payments"] for row in rows)
+    seconds = sum(row["seconds"] for row in rows)
+    return {
+        **rows[0],
+        "runs": len(rows),
+        "payments": payments,
+        "seconds": seconds,
+        "payments_per_second": payments / seconds if seconds else 0,
+        "median_ms": 1000 * median(latencies) if latencies else None,
+        "p95_ms": 1000 * percentile(latencies, 95) if latencies else None,
+        "serialization_retries": sum(row["serialization_retries"] for row in rows),
+        "client_retries": sum(row["client_retries"] for row in rows),
+        "errors": [error for row in rows for error in row["errors"]],
+        "check": {
+            "ok": all(row["check"]["ok"] for row in rows),
+            "transactions": sum(row["check"]["transactions"] for row in rows),
+            "payments": sum(row["check"]["payments"] for row in rows),
+        },
+    }
+
+
+def run_level(server, db, *, mode, concurrency, customers):
+    """The stock and addon rows of one level, each pooled over its runs (`ROUNDS`)."""
+    runs = {"stock": [], "addon": []}
+    for flow in ROUNDS:
+        runs[flow].append(
+            run_scenario(
+                server, db, flow=flow, mode=mode, concurrency=concurrency, customers=customers
+            )
+        )
+    return [pooled(runs["stock"]), pooled(runs["addon"])]
 
 
 def check_payments(db, flow, references):
@@ -301,13 +344,17 @@ def check_payments(db, flow, references):
 
 
 def invoices_needed():
+    runs = ROUNDS.count("addon")  # as many of each flow
     addon = sum(payments_per_customer(level) * 2 for level in LEVELS)  # 1.5 each, rounded up
     stock = sum(payments_per_customer(level) for level in LEVELS)
     same_addon = sum(payments_per_customer(level) * level * 2 for level in LEVELS)
     same_stock = sum(payments_per_customer(level) * level for level in LEVELS)
     # The run with the attempt limits on: distinct customers at the top level, once more.
     limits_on = payments_per_customer(max(LEVELS)) * 3
-    return {"distinct": addon + stock + limits_on + 5, "same": same_addon + same_stock + 5}
+    return {
+        "distinct": runs * (addon + stock + limits_on) + 5,
+        "same": runs * (same_addon + same_stock) + 5,
+    }
 
 
 def set_attempt_limits(db, on):
@@ -334,20 +381,18 @@ def bench(db, port, logfile, levels, workers):
             warm.session.get(f"{s.url}/my/invoices").raise_for_status()
         for mode in ("distinct", "same"):
             for concurrency in levels:
-                for flow in ("stock", "addon"):
-                    row = run_scenario(
-                        s, db, flow=flow, mode=mode, concurrency=concurrency, customers=customers
-                    )
+                for row in run_level(
+                    s, db, mode=mode, concurrency=concurrency, customers=customers
+                ):
                     print(json.dumps(row), file=sys.stderr, flush=True)
                     results["scenarios"].append(row)
         # The same distinct customers at the top level with the attempt limits on: all pay from
         # 127.0.0.1, so every attempt also takes the one address's lock.
         set_attempt_limits(db, on=True)
         try:
-            for flow in ("stock", "addon"):
-                row = run_scenario(
-                    s, db, flow=flow, mode="distinct", concurrency=max(levels), customers=customers
-                )
+            for row in run_level(
+                s, db, mode="distinct", concurrency=max(levels), customers=customers
+            ):
                 row["mode"] = "distinct, limits on"
                 print(json.dumps(row), file=sys.stderr, flush=True)
                 results["scenarios"].append(row)

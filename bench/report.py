@@ -143,7 +143,10 @@ def throughput_section(result):
         "`/invoice/transaction/<id>`), one invoice per payment. Serialization retries: Odoo's "
         "own retries (`tries left` in the server log) plus the status polls answered "
         "`retry` (account_payment's poll rolls back and asks the browser to poll again when "
-        "post-processing meets a lock).",
+        "post-processing meets a lock). Each row pools two runs of each flow, made in the order "
+        "stock, addon, addon, stock, so that the machine's drift over the run weighs on both "
+        "alike (one run of a few dozen payments each, back to back, differed by a quarter "
+        "either way between repetitions).",
         "",
         "| partners | customers | stock payments/s | addon payments/s | addon / stock "
         "| p95 stock | p95 addon | retries stock (server + poll) | retries addon "
