@@ -301,17 +301,16 @@ class PortalAccount(portal.PortalAccount):
         params = {}
         if tx_sudo.currency_id != tx_sudo.company_id.currency_id:
             params["currency_id"] = tx_sudo.currency_id.id
-        if tx_sudo.portal_pay_chose_items and not tx_sudo.portal_pay_line_ids:
-            # The invoices it chose are gone: not the same amount on the oldest ones instead.
-            return f"{const.PAGE_ROUTE}?{urlencode(params)}" if params else const.PAGE_ROUTE
-        params["amount"] = request.env["portal.pay.request"]._amount_text(
-            tx_sudo.currency_id, amount
-        )
+        # When the invoices it chose are gone, not the same amount on the oldest ones instead.
+        if tx_sudo.portal_pay_line_ids or not tx_sudo.portal_pay_chose_items:
+            params["amount"] = request.env["portal.pay.request"]._amount_text(
+                tx_sudo.currency_id, amount
+            )
         if tx_sudo.portal_pay_line_ids:
             params["line_ids"] = ",".join(
                 str(key) for key in sorted(tx_sudo.portal_pay_line_ids.ids)
             )
-        return f"{const.PAGE_ROUTE}?{urlencode(params)}"
+        return f"{const.PAGE_ROUTE}?{urlencode(params)}" if params else const.PAGE_ROUTE
 
     @http.route(const.FORM_STATE_ROUTE, type="jsonrpc", auth="user")
     def portal_pay_form_state(self, nonce=None, **kwargs):

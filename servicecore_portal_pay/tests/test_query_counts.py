@@ -24,6 +24,24 @@ class TestQueryCounts(AccountTestInvoicingHttpCommon):
         cls.start = date(2026, 1, 1)
 
     @classmethod
+    def _portal_user(cls, contact, login):
+        """A portal user of the test company for ``contact`` (password: login + "-password")."""
+        return (
+            cls.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "login": login,
+                    "password": f"{login}-password",
+                    "partner_id": contact.id,
+                    "company_id": cls.company.id,
+                    "company_ids": [Command.set(cls.company.ids)],
+                    "group_ids": [Command.set(cls.env.ref("base.group_portal").ids)],
+                }
+            )
+        )
+
+    @classmethod
     def _customer(cls, name, invoice_count, amount=100.0, start=None, payment_term=None):
         """A company with a portal contact allowed to pay and ``invoice_count`` open invoices,
         dated a day apart from ``start``."""
@@ -39,16 +57,7 @@ class TestQueryCounts(AccountTestInvoicingHttpCommon):
                 "portal_payment_enabled": True,
             }
         )
-        cls.env["res.users"].with_context(no_reset_password=True).create(
-            {
-                "login": login,
-                "password": f"{login}-password",
-                "partner_id": contact.id,
-                "company_id": cls.company.id,
-                "company_ids": [Command.set(cls.company.ids)],
-                "group_ids": [Command.set(cls.env.ref("base.group_portal").ids)],
-            }
-        )
+        cls._portal_user(contact, login)
         invoices = cls.env["account.move"].create(
             [
                 {
@@ -146,16 +155,7 @@ class TestQueryCounts(AccountTestInvoicingHttpCommon):
         viewer = self.env["res.partner"].create(
             {"name": f"{name} viewer", "parent_id": partner.id, "type": "contact"}
         )
-        self.env["res.users"].with_context(no_reset_password=True).create(
-            {
-                "login": login,
-                "password": f"{login}-password",
-                "partner_id": viewer.id,
-                "company_id": self.company.id,
-                "company_ids": [Command.set(self.company.ids)],
-                "group_ids": [Command.set(self.env.ref("base.group_portal").ids)],
-            }
-        )
+        self._portal_user(viewer, login)
         self.authenticate(login, f"{login}-password")
         self.assertEqual(self.url_open("/my/invoices").status_code, 200)
         self.env.flush_all()
